@@ -1,0 +1,112 @@
+"""Line search: choosing the step size along the negative gradient.
+
+Slide "Ill conditioning" expands f along the gradient:
+
+    f(x - eps g) = f(x) - eps g^T g + 1/2 eps^2 g^T H g.
+
+For a quadratic this is exact, and setting d/d eps = 0 gives the exact step
+eps* = g^T g / g^T H g (``exact_step``). For other functions, backtracking
+(Armijo) halves a trial step until f decreases enough (``backtracking``).
+Both are also wrapped as optimizers for ``cs551.optim.minimize``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _validate as check
+from .objectives import Objective
+from .optim import Optimizer
+
+
+def _check_open_unit(name: str, value: float) -> float:
+    if not isinstance(value, (int, float)) or not 0 < value < 1:
+        raise ValueError(f"{name} must be in (0, 1), got {value!r}")
+    return float(value)
+
+
+def exact_step(H: np.ndarray, g: np.ndarray) -> float:
+    """The exact line-search step for a quadratic: eps* = g^T g / g^T H g.
+
+    It minimizes eps -> f(theta - eps g) when f has Hessian H. Returns 0.0 for
+    g = 0 (already stationary: every step is exact). Raises ``ValueError`` when
+    g^T H g <= 0: then f decreases without bound along -g and no minimum exists.
+
+    >>> exact_step(np.diag([1.0, 0.5]), np.array([1.0, 1.0]))
+    1.3333333333333333
+    """
+    g = np.asarray(g, dtype=float)
+    H = np.asarray(H, dtype=float)
+    if H.shape != (g.size, g.size):
+        raise ValueError(f"H must have shape ({g.size}, {g.size}) to match g, got {H.shape}")
+    gg = float(g @ g)
+    if gg == 0.0:
+        return 0.0
+    gHg = float(g @ H @ g)
+    if gHg <= 0:
+        raise ValueError(
+            f"g^T H g must be > 0 for the exact step to exist, got {gHg!r} "
+            "(f is unbounded below along -g)"
+        )
+    return gg / gHg
+
+
+def backtracking(
+    objective: Objective,
+    theta: np.ndarray,
+    g: np.ndarray | None = None,
+    *,
+    lr0: float = 1.0,
+    shrink: float = 0.5,
+    c: float = 1e-4,
+    max_shrinks: int = 60,
+) -> float:
+    """Backtracking (Armijo) line search along -g.
+
+    Starts at eps = lr0 and multiplies eps by ``shrink`` until the sufficient
+    decrease condition holds:
+
+        f(theta - eps g) <= f(theta) - c eps g^T g.
+
+    Returns 0.0 if it does not hold after ``max_shrinks`` reductions (or g = 0).
+    """
+    lr0 = check.positive("lr0", lr0)
+    _check_open_unit("shrink", shrink)
+    _check_open_unit("c", c)
+    g = objective.grad(theta) if g is None else np.asarray(g, dtype=float)
+    f0, gg = objective.value(theta), float(g @ g)
+    if gg == 0.0:
+        return 0.0
+    eps = lr0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(max_shrinks + 1):
+            if objective.value(theta - eps * g) <= f0 - c * eps * gg:  # Armijo condition
+                return eps
+            eps *= shrink
+    return 0.0
+
+
+class ExactLineSearch(Optimizer):
+    """Gradient descent with exact line search (the lecture's exercise):
+
+        g <- grad f(theta),  eps <- g^T g / g^T H g,  theta <- theta - eps g.
+
+    Exact on a quadratic; elsewhere it minimizes the local quadratic model.
+    """
+
+    def update(self, objective, theta, state, lr):
+        g = objective.grad(theta)
+        theta -= exact_step(objective.hess(theta), g) * g
+
+
+class Backtracking(Optimizer):
+    """Gradient descent whose step comes from ``backtracking`` at every iteration."""
+
+    def __init__(self, lr0: float = 1.0, shrink: float = 0.5, c: float = 1e-4):
+        self.lr0 = check.positive("lr0", lr0)
+        self.shrink = _check_open_unit("shrink", shrink)
+        self.c = _check_open_unit("c", c)
+
+    def update(self, objective, theta, state, lr):
+        g = objective.grad(theta)
+        theta -= backtracking(objective, theta, g, lr0=self.lr0, shrink=self.shrink, c=self.c) * g

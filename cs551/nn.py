@@ -1,0 +1,283 @@
+"""A small numpy multilayer perceptron: forward, backward, and a training loop.
+
+All parameters of a network live in **one flat vector theta**, so the network's
+training loss is just another objective and every optimizer of ``cs551.optim``
+trains it unchanged::
+
+    net = mlp([64, 32, 10])                       # 64 inputs, 32 ReLU units, 10 classes
+    J = Classifier(net, X, y, batch_size=32)       # softmax cross-entropy, minibatch gradients
+    history = train(Momentum(0.1, 0.9), J, net.init(seed=0), steps=500, X_val=Xv, y_val=yv)
+
+A layer has ``n_params``, ``init(rng)``, ``forward(params, x, train)`` returning
+``(out, cache)`` and ``backward(params, cache, dout)`` returning ``(dx, dparams)``;
+``params`` is the layer's slice of theta. The backward passes are checked against
+finite differences in ``tests/test_nn.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _validate as check
+from .objectives import MinibatchObjective
+from .optim import Optimizer, blew_up, quiet_overflow
+
+
+class Layer:
+    """A layer without parameters, unless a subclass says otherwise."""
+
+    n_params = 0
+
+    def init(self, rng: np.random.Generator, std: float | None = None) -> np.ndarray:
+        return np.zeros(self.n_params)
+
+    def forward(self, params: np.ndarray, x: np.ndarray, train: bool = True):
+        raise NotImplementedError
+
+    def backward(self, params: np.ndarray, cache, dout: np.ndarray):
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Dense(Layer):
+    """Affine layer y = x W + b (rows of x are examples); W is n_in x n_out.
+
+    Backward: dW = x^T dy, db = sum over examples of dy, dx = dy W^T.
+    """
+
+    def __init__(self, n_in: int, n_out: int):
+        self.n_in = check.positive_int("n_in", n_in)
+        self.n_out = check.positive_int("n_out", n_out)
+        self.n_params = n_in * n_out + n_out
+
+    def split(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Views W (n_in x n_out) and b (n_out) into the layer's parameters."""
+        n = self.n_in * self.n_out
+        return params[:n].reshape(self.n_in, self.n_out), params[n:]
+
+    def init(self, rng, std=None):
+        """W ~ N(0, std^2) with std = sqrt(1 / n_in) unless given; b = 0."""
+        std = np.sqrt(1.0 / self.n_in) if std is None else std
+        return np.concatenate([rng.normal(0.0, std, self.n_in * self.n_out), np.zeros(self.n_out)])
+
+    def forward(self, params, x, train=True):
+        W, b = self.split(params)
+        return x @ W + b, x
+
+    def backward(self, params, cache, dout):
+        W, _ = self.split(params)
+        x = cache
+        dW, db = x.T @ dout, dout.sum(axis=0)
+        return dout @ W.T, np.concatenate([dW.ravel(), db])
+
+    def __repr__(self) -> str:
+        return f"Dense({self.n_in}, {self.n_out})"
+
+
+class ReLU(Layer):
+    """max(0, x); its derivative is 1 where x > 0, else 0."""
+
+    def forward(self, params, x, train=True):
+        return np.maximum(x, 0.0), x > 0
+
+    def backward(self, params, cache, dout):
+        return dout * cache, np.zeros(0)
+
+
+class Tanh(Layer):
+    """tanh(x); its derivative is 1 - tanh(x)^2."""
+
+    def forward(self, params, x, train=True):
+        y = np.tanh(x)
+        return y, y
+
+    def backward(self, params, cache, dout):
+        return dout * (1 - cache**2), np.zeros(0)
+
+
+class Sigmoid(Layer):
+    """1 / (1 + exp(-x)); its derivative is s (1 - s)."""
+
+    def forward(self, params, x, train=True):
+        y = 0.5 * (1 + np.tanh(0.5 * x))
+        return y, y
+
+    def backward(self, params, cache, dout):
+        return dout * cache * (1 - cache), np.zeros(0)
+
+
+ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
+
+
+class Network:
+    """Layers applied in order; theta is the concatenation of their parameters."""
+
+    def __init__(self, layers: list[Layer]):
+        self.layers = list(layers)
+        self.offsets = np.cumsum([0] + [layer.n_params for layer in self.layers])
+        self.n_params = int(self.offsets[-1])
+
+    def params(self, theta: np.ndarray, i: int) -> np.ndarray:
+        """Layer i's parameters: a view into theta (writing it writes theta)."""
+        return theta[self.offsets[i]:self.offsets[i + 1]]
+
+    def init(self, seed: int = 0, std: float | None = None) -> np.ndarray:
+        """Random parameters: each layer's default scale, or N(0, std^2) weights if given."""
+        rng = np.random.default_rng(check.non_negative_int("seed", seed))
+        return np.concatenate([layer.init(rng, std) for layer in self.layers])
+
+    def forward(self, theta: np.ndarray, X: np.ndarray, train: bool = True):
+        """The network's output (e.g. logits) and every layer's cache, for ``backward``."""
+        if theta.shape != (self.n_params,):
+            raise ValueError(f"theta must have shape ({self.n_params},), got shape {theta.shape}")
+        caches, out = [], X
+        for i, layer in enumerate(self.layers):
+            out, cache = layer.forward(self.params(theta, i), out, train)
+            caches.append(cache)
+        return out, caches
+
+    def backward(self, theta: np.ndarray, caches: list, dout: np.ndarray) -> np.ndarray:
+        """Backpropagation: d loss / d theta, given d loss / d output."""
+        grad = np.empty(self.n_params)
+        for i in reversed(range(len(self.layers))):
+            dout, dparams = self.layers[i].backward(self.params(theta, i), caches[i], dout)
+            grad[self.offsets[i]:self.offsets[i + 1]] = dparams
+        return grad
+
+    def activations(self, theta: np.ndarray, X: np.ndarray, train: bool = False) -> list:
+        """Every layer's output, first layer first."""
+        outs, out = [], X
+        for i, layer in enumerate(self.layers):
+            out, _ = layer.forward(self.params(theta, i), out, train)
+            outs.append(out)
+        return outs
+
+    def predict(self, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
+        """The predicted class: the index of the largest output."""
+        return np.argmax(self.forward(theta, X, train=False)[0], axis=1)
+
+    def __repr__(self) -> str:
+        return f"Network([{', '.join(map(repr, self.layers))}], n_params={self.n_params})"
+
+
+def mlp(sizes: list[int], activation: str = "relu") -> Network:
+    """Dense layers of the given sizes with an activation between them (none at the end).
+
+    >>> mlp([64, 32, 10])
+    Network([Dense(64, 32), ReLU(), Dense(32, 10)], n_params=2410)
+    """
+    if len(sizes) < 2:
+        raise ValueError(f"sizes must list at least an input and an output size, got {sizes!r}")
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    layers: list[Layer] = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+        layers += [Dense(n_in, n_out), ACTIVATIONS[activation]()]
+    return Network(layers[:-1])
+
+
+def softmax_cross_entropy(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Mean negative log-likelihood of the correct classes, and its gradient in the logits.
+
+        L = -1/m sum_i log softmax(z_i)[y_i],   dL/dz_i = (softmax(z_i) - onehot(y_i)) / m
+
+    This is the slides' surrogate loss for the 0-1 loss.
+    """
+    z = logits - logits.max(axis=1, keepdims=True)  # shift for stability; softmax unchanged
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    m = len(y)
+    loss = -log_p[np.arange(m), y].mean()
+    dlogits = np.exp(log_p)
+    dlogits[np.arange(m), y] -= 1
+    return float(loss), dlogits / m
+
+
+class Classifier(MinibatchObjective):
+    """J(theta) = softmax cross-entropy of ``net`` on (X, y), + l2/2 ||theta||^2.
+
+    A ``MinibatchObjective``: ``grad`` samples a seeded minibatch, ``value`` is the
+    loss on all of (X, y). Labels are integers 0 .. K-1.
+    """
+
+    name = "network classifier"
+
+    def __init__(self, net: Network, X, y, batch_size: int | None = None, seed: int = 0,
+                 l2: float = 0.0):
+        super().__init__(X, y, batch_size, seed)
+        self.net, self.labels = net, np.asarray(y, dtype=int)
+        self.dim = net.n_params
+        self.l2 = check.non_negative("l2", l2)
+
+    def loss(self, theta, idx):
+        logits, _ = self.net.forward(theta, self.X[idx])
+        return softmax_cross_entropy(logits, self.labels[idx])[0] + 0.5 * self.l2 * theta @ theta
+
+    def batch_grad(self, theta, idx):
+        logits, caches = self.net.forward(theta, self.X[idx])
+        _, dlogits = softmax_cross_entropy(logits, self.labels[idx])
+        return self.net.backward(theta, caches, dlogits) + self.l2 * theta
+
+    def batch_hess(self, theta, idx):
+        raise NotImplementedError("the network's Hessian is not computed; use a first-order method")
+
+    def error_rate(self, theta, X=None, y=None) -> float:
+        """The 0-1 loss: fraction misclassified (on the training set unless X, y given)."""
+        X, y = (self.X, self.labels) if X is None else (X, np.asarray(y, dtype=int))
+        return float(np.mean(self.net.predict(theta, X) != y))
+
+    def loss_on(self, theta, X, y) -> float:
+        """The cross-entropy on other data, e.g. a validation set (no l2 term)."""
+        logits, _ = self.net.forward(theta, np.asarray(X, dtype=float), train=False)
+        return softmax_cross_entropy(logits, np.asarray(y, dtype=int))[0]
+
+
+@dataclass
+class History:
+    """What ``train`` recorded every ``every`` steps (step 0 first)."""
+
+    steps: list[int] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    train_error: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_error: list[float] = field(default_factory=list)
+    diverged: bool = False
+    theta: np.ndarray | None = None
+
+
+def train(optimizer: Optimizer, objective: Classifier, theta0: np.ndarray, steps: int, *,
+          X_val=None, y_val=None, every: int = 10, blowup: float = 1e8) -> History:
+    """The slides' training loop: ``steps`` minibatch updates, with a record every ``every``.
+
+    Records the training loss and 0-1 error (and the validation ones when X_val,
+    y_val are given). Unlike ``minimize`` it keeps only the last theta, so it
+    suits networks with thousands of parameters. Stops and sets ``diverged`` when
+    the loss or parameters blow up, as ``minimize`` does.
+    """
+    steps = check.non_negative_int("steps", steps)
+    every = check.positive_int("every", every)
+    theta = check.vector("theta0", theta0, objective.dim)
+    objective.reset()
+    state, history = optimizer.init(theta), History()
+    limit = blowup * max(1.0, objective.value(theta))
+    with quiet_overflow():
+        for k in range(steps + 1):
+            if k:
+                optimizer.step(objective, theta, state)
+            if k % every and k != steps:
+                continue
+            loss = float(objective.value(theta))
+            if blew_up(theta, loss, blowup, limit):
+                history.diverged = True
+                break
+            history.steps.append(k)
+            history.train_loss.append(loss)
+            history.train_error.append(objective.error_rate(theta))
+            if X_val is not None:
+                history.val_loss.append(objective.loss_on(theta, X_val, y_val))
+                history.val_error.append(objective.error_rate(theta, X_val, y_val))
+    history.theta = theta
+    return history

@@ -1,0 +1,428 @@
+"""The lecture's optimizers, each written like its algorithm box.
+
+One interface for all of them (as in CS231n's ``optim.py``): the optimizer object
+holds the hyperparameters; the run's state (velocity v, accumulator r, step k)
+lives apart, in the dict that ``init`` returns::
+
+    state = opt.init(theta)
+    for _ in range(steps):
+        opt.step(objective, theta, state)   # updates theta and state in place
+
+``step`` takes the objective, not a gradient, because Nesterov evaluates the
+gradient at an interim point and Newton needs the Hessian. Updates are in place,
+as in ``torch.optim``: ``minimize`` copies theta0 first.
+
+Notation (slides -> code): eps -> ``lr``, alpha -> ``momentum``, rho -> ``rho``,
+delta -> ``delta``, theta -> ``theta``, v -> ``v``, r -> ``r``. Every ``lr`` is a
+number or a schedule ``k -> eps_k`` such as ``linear_decay``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _validate as check
+from .objectives import Objective
+
+State = dict
+
+
+class Optimizer:
+    """Base class. Subclasses implement ``init`` and ``update``."""
+
+    lr: float | Callable[[int], float] = 1.0
+
+    def init(self, theta: np.ndarray) -> State:
+        """Fresh state for a run starting at theta: the step counter k and any buffers."""
+        return {"k": 0}
+
+    def lr_at(self, k: int) -> float:
+        """eps_k: the learning rate of step k (k = 0, 1, ...)."""
+        if not callable(self.lr):
+            return self.lr
+        lr = self.lr(k)
+        if not isinstance(lr, (int, float, np.number)) or not math.isfinite(lr) or lr <= 0:
+            raise ValueError(f"lr(k) must be a finite number > 0, got lr({k}) = {lr!r}")
+        return float(lr)
+
+    def step(self, objective: Objective, theta: np.ndarray, state: State) -> None:
+        """One iteration of the algorithm box, in place; then k <- k + 1."""
+        self.update(objective, theta, state, self.lr_at(state["k"]))
+        state["k"] += 1
+
+    def update(self, objective: Objective, theta: np.ndarray, state: State, lr: float) -> None:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({args})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent -- slide "Stochastic gradient descent".
+
+        g = 1/m sum_i grad L(f(x_i, theta), y_i)      (objective.grad samples the minibatch)
+        theta <- theta - eps_k g
+
+    On a deterministic objective this is plain gradient descent.
+    """
+
+    def __init__(self, lr: float | Callable[[int], float]):
+        self.lr = check.learning_rate(lr)
+
+    def update(self, objective, theta, state, lr):
+        g = objective.grad(theta)
+        theta -= lr * g  # theta <- theta - eps_k g
+
+
+class Momentum(Optimizer):
+    """SGD with momentum -- slide "SGD with momentum".
+
+        v <- alpha v - eps g
+        theta <- theta + v
+
+    v is an exponentially decaying average of negative gradients; with a constant
+    gradient g it reaches the terminal velocity eps ||g|| / (1 - alpha).
+    """
+
+    def __init__(self, lr: float | Callable[[int], float], momentum: float = 0.9):
+        self.lr = check.learning_rate(lr)
+        self.momentum = check.unit_interval("momentum", momentum)
+
+    def init(self, theta):
+        return {"k": 0, "v": np.zeros_like(theta)}  # initial velocity v = 0
+
+    def update(self, objective, theta, state, lr):
+        v = state["v"]
+        g = objective.grad(theta)
+        v[:] = self.momentum * v - lr * g  # v <- alpha v - eps g
+        theta += v  # theta <- theta + v
+
+
+class Nesterov(Optimizer):
+    """Nesterov momentum -- slide "Nesterov momentum".
+
+        theta~ <- theta + alpha v          (interim point)
+        g <- grad at theta~
+        v <- alpha v - eps g
+        theta <- theta + v
+    """
+
+    def __init__(self, lr: float | Callable[[int], float], momentum: float = 0.9):
+        self.lr = check.learning_rate(lr)
+        self.momentum = check.unit_interval("momentum", momentum)
+
+    def init(self, theta):
+        return {"k": 0, "v": np.zeros_like(theta)}
+
+    def update(self, objective, theta, state, lr):
+        v = state["v"]
+        g = objective.grad(theta + self.momentum * v)  # g at theta~ = theta + alpha v
+        v[:] = self.momentum * v - lr * g  # v <- alpha v - eps g
+        theta += v  # theta <- theta + v
+
+
+class AdaGrad(Optimizer):
+    """AdaGrad -- slide "Steps for AdaGrad".
+
+        r <- r + g (.) g                               (accumulated squared gradient)
+        theta <- theta - eps / (delta + sqrt(r)) (.) g
+
+    Each parameter's rate shrinks with the square root of its whole gradient history.
+    """
+
+    def __init__(self, lr: float | Callable[[int], float], delta: float = 1e-7):
+        self.lr = check.learning_rate(lr)
+        self.delta = check.non_negative("delta", delta)
+
+    def init(self, theta):
+        return {"k": 0, "r": np.zeros_like(theta)}
+
+    def update(self, objective, theta, state, lr):
+        r = state["r"]
+        g = objective.grad(theta)
+        r += g * g  # r <- r + g (.) g
+        theta -= lr / (self.delta + np.sqrt(r)) * g  # theta <- theta - eps/(delta + sqrt(r)) (.) g
+
+
+class RMSProp(Optimizer):
+    """RMSProp -- slide "Steps for RMSProp".
+
+        r <- rho r + (1 - rho) g (.) g                 (exponentially weighted average)
+        theta <- theta - eps / sqrt(delta + r) (.) g
+
+    Unlike AdaGrad, the history decays: gradients k steps old weigh rho^k.
+    """
+
+    def __init__(self, lr: float | Callable[[int], float], rho: float = 0.9, delta: float = 1e-6):
+        self.lr = check.learning_rate(lr)
+        self.rho = check.unit_interval("rho", rho)
+        self.delta = check.non_negative("delta", delta)
+
+    def init(self, theta):
+        return {"k": 0, "r": np.zeros_like(theta)}
+
+    def update(self, objective, theta, state, lr):
+        r = state["r"]
+        g = objective.grad(theta)
+        r[:] = self.rho * r + (1 - self.rho) * g * g  # r <- rho r + (1 - rho) g (.) g
+        theta -= lr / np.sqrt(self.delta + r) * g  # theta <- theta - eps/sqrt(delta + r) (.) g
+
+
+class RMSPropNesterov(Optimizer):
+    """RMSProp with Nesterov momentum -- slide "Steps for RMSProp with Nesterov".
+
+        theta~ <- theta + alpha v
+        g <- grad at theta~
+        r <- rho r + (1 - rho) g (.) g
+        v <- alpha v - eps / sqrt(delta + r) (.) g
+        theta <- theta + v
+
+    The slide writes eps / sqrt(r). Here delta is added under the root, as in the
+    plain RMSProp box: where a coordinate's gradient has always been zero, r = 0
+    and g = 0, and eps / sqrt(r) * g would be 0/0 = NaN.
+    """
+
+    def __init__(
+        self,
+        lr: float | Callable[[int], float],
+        rho: float = 0.9,
+        momentum: float = 0.9,
+        delta: float = 1e-6,
+    ):
+        self.lr = check.learning_rate(lr)
+        self.rho = check.unit_interval("rho", rho)
+        self.momentum = check.unit_interval("momentum", momentum)
+        self.delta = check.non_negative("delta", delta)
+
+    def init(self, theta):
+        return {"k": 0, "r": np.zeros_like(theta), "v": np.zeros_like(theta)}
+
+    def update(self, objective, theta, state, lr):
+        r, v = state["r"], state["v"]
+        g = objective.grad(theta + self.momentum * v)  # g at theta~ = theta + alpha v
+        r[:] = self.rho * r + (1 - self.rho) * g * g  # r <- rho r + (1 - rho) g (.) g
+        v[:] = self.momentum * v - lr / np.sqrt(self.delta + r) * g  # v <- alpha v - eps/sqrt(r) g
+        theta += v  # theta <- theta + v
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015) -- beyond the slides: RMSProp plus momentum, bias-corrected.
+
+        s <- beta1 s + (1 - beta1) g                (first moment, like momentum)
+        r <- beta2 r + (1 - beta2) g (.) g          (second moment, like RMSProp)
+        s^ = s / (1 - beta1^t),  r^ = r / (1 - beta2^t)     (t = k + 1: bias correction)
+        theta <- theta - eps s^ / (sqrt(r^) + delta)
+    """
+
+    def __init__(
+        self,
+        lr: float | Callable[[int], float] = 1e-3,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        delta: float = 1e-8,
+    ):
+        self.lr = check.learning_rate(lr)
+        self.beta1 = check.unit_interval("beta1", beta1)
+        self.beta2 = check.unit_interval("beta2", beta2)
+        self.delta = check.non_negative("delta", delta)
+
+    def init(self, theta):
+        return {"k": 0, "s": np.zeros_like(theta), "r": np.zeros_like(theta)}
+
+    def update(self, objective, theta, state, lr):
+        s, r, t = state["s"], state["r"], state["k"] + 1
+        g = objective.grad(theta)
+        s[:] = self.beta1 * s + (1 - self.beta1) * g  # s <- beta1 s + (1 - beta1) g
+        r[:] = self.beta2 * r + (1 - self.beta2) * g * g  # r <- beta2 r + (1 - beta2) g (.) g
+        s_hat = s / (1 - self.beta1**t)  # bias-corrected first moment
+        r_hat = r / (1 - self.beta2**t)  # bias-corrected second moment
+        theta -= lr * s_hat / (np.sqrt(r_hat) + self.delta)
+
+
+class Newton(Optimizer):
+    """Newton's method -- slide "Steps for Newton's method".
+
+        g <- gradient, H <- Hessian
+        theta <- theta - H^{-1} g
+
+    H^{-1} g is computed by solving H d = g, never by forming H^{-1}. On a
+    quadratic with positive definite H one step lands on the minimum. With
+    ``damping`` lambda > 0 the step is -(H + lambda I)^{-1} g (Levenberg's fix:
+    it pushes the eigenvalues of H up, so a mildly indefinite H no longer sends
+    the step uphill towards a saddle).
+    """
+
+    def __init__(self, damping: float = 0.0):
+        self.damping = check.non_negative("damping", damping)
+
+    def update(self, objective, theta, state, lr):
+        g = objective.grad(theta)
+        H = objective.hess(theta)
+        if self.damping:
+            H = H + self.damping * np.eye(len(theta))
+        try:
+            step = np.linalg.solve(H, g)  # H^{-1} g, by solving
+        except np.linalg.LinAlgError:
+            raise np.linalg.LinAlgError(
+                f"the Hessian is singular at theta={theta}: Newton's step -H^-1 g is undefined "
+                "there; use Newton(damping=...) with damping > 0"
+            ) from None
+        theta -= step  # theta <- theta - H^{-1} g
+
+
+def clip_by_norm(g: np.ndarray, max_norm: float) -> np.ndarray:
+    """Gradient clipping by norm (slide "Cliffs"): g <- g * min(1, max_norm / ||g||).
+
+    The direction is kept; only a gradient longer than ``max_norm`` is shortened.
+    """
+    max_norm = check.positive("max_norm", max_norm)
+    norm = np.linalg.norm(g)
+    return g * (max_norm / norm) if norm > max_norm else g
+
+
+class _ClippedGradient:
+    """An objective seen through gradient clipping: value and Hessian unchanged."""
+
+    def __init__(self, objective: Objective, max_norm: float):
+        self.objective, self.max_norm = objective, max_norm
+
+    def grad(self, theta):
+        return clip_by_norm(self.objective.grad(theta), self.max_norm)
+
+    def __getattr__(self, name):
+        return getattr(self.objective, name)
+
+
+class ClipGradNorm(Optimizer):
+    """Any optimizer, fed gradients clipped to norm at most ``max_norm``.
+
+    >>> opt = ClipGradNorm(SGD(lr=0.5), max_norm=1.0)
+    """
+
+    def __init__(self, optimizer: Optimizer, max_norm: float):
+        if not isinstance(optimizer, Optimizer):
+            raise ValueError(f"optimizer must be a cs551.optim.Optimizer, got {optimizer!r}")
+        self.optimizer = optimizer
+        self.max_norm = check.positive("max_norm", max_norm)
+
+    def init(self, theta):
+        return self.optimizer.init(theta)
+
+    def step(self, objective, theta, state):
+        self.optimizer.step(_ClippedGradient(objective, self.max_norm), theta, state)
+
+
+@dataclass(frozen=True)
+class linear_decay:  # noqa: N801 -- a schedule is used like a function
+    """Linear learning-rate decay -- slide "Stochastic gradient descent":
+
+        eps_k = (1 - k/tau) eps_0 + (k/tau) eps_tau   for k <= tau,   eps_tau after.
+
+    The slide suggests eps_tau of about 1% of eps_0.
+
+    >>> schedule = linear_decay(0.1, 0.001, tau=100)
+    >>> schedule(0), schedule(50), schedule(1000)
+    (0.1, 0.0505, 0.001)
+    """
+
+    lr0: float
+    lr_tau: float
+    tau: int
+
+    def __post_init__(self):
+        check.positive("lr0", self.lr0)
+        check.positive("lr_tau", self.lr_tau)
+        check.positive_int("tau", self.tau)
+
+    def __call__(self, k: int) -> float:
+        alpha = min(k / self.tau, 1.0)  # alpha = k / tau, held at 1 after tau
+        return (1 - alpha) * self.lr0 + alpha * self.lr_tau
+
+
+@dataclass
+class Trajectory:
+    """What ``minimize`` returns.
+
+    ``thetas`` has shape (n + 1, d), theta_0 first; ``values`` holds f(theta_k).
+    n equals the requested number of steps unless the run ``diverged``: then it
+    stopped at the first iterate that blew up (see ``minimize``); that iterate is
+    kept when it is finite.
+    """
+
+    thetas: np.ndarray
+    values: np.ndarray
+    diverged: bool = False
+    optimizer: Optimizer | None = field(default=None, repr=False)
+
+    @property
+    def steps(self) -> int:
+        """The number of steps taken."""
+        return len(self.thetas) - 1
+
+    @property
+    def theta(self) -> np.ndarray:
+        """The last iterate."""
+        return self.thetas[-1]
+
+    @property
+    def value(self) -> float:
+        """f at the last iterate."""
+        return float(self.values[-1])
+
+
+def quiet_overflow() -> np.errstate:
+    """Silence numpy's overflow warnings: a blow-up is detected and reported instead."""
+    return np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore")
+
+
+def blew_up(theta: np.ndarray, value: float, blowup: float, value_limit: float) -> bool:
+    """The divergence test of ``minimize``: not finite, ||theta|| > blowup or |f| > value_limit."""
+    if not (np.all(np.isfinite(theta)) and math.isfinite(value)):
+        return True
+    return bool(np.linalg.norm(theta) > blowup or abs(value) > value_limit)
+
+
+def minimize(
+    optimizer: Optimizer,
+    objective: Objective,
+    theta0: np.ndarray,
+    steps: int,
+    *,
+    blowup: float = 1e8,
+) -> Trajectory:
+    """Run ``steps`` iterations of ``optimizer`` on ``objective`` from ``theta0``.
+
+    A stochastic objective is ``reset()`` first, so optimizers compared on the same
+    objective draw the same sequence of minibatches. A run that blows up (an
+    iterate or value not finite, or ||theta|| > ``blowup``) stops there and is
+    reported with ``diverged=True``, without overflow warnings.
+    """
+    if not isinstance(optimizer, Optimizer):
+        raise ValueError(f"optimizer must be a cs551.optim.Optimizer, got {optimizer!r}")
+    steps = check.non_negative_int("steps", steps)
+    blowup = check.positive("blowup", blowup)
+    theta = check.vector("theta0", theta0, objective.dim)
+    if hasattr(objective, "reset"):
+        objective.reset()
+    thetas = np.empty((steps + 1, theta.size))
+    values = np.empty(steps + 1)
+    thetas[0], values[0] = theta, objective.value(theta)
+    value_limit = blowup * max(1.0, abs(values[0]))
+    state = optimizer.init(theta)
+    n, diverged = steps, False
+    with quiet_overflow():
+        for k in range(1, steps + 1):
+            optimizer.step(objective, theta, state)
+            value = float(objective.value(theta))
+            finite = bool(np.all(np.isfinite(theta))) and math.isfinite(value)
+            if finite:
+                thetas[k], values[k] = theta, value
+            if blew_up(theta, value, blowup, value_limit):
+                n, diverged = (k if finite else k - 1), True
+                break
+    return Trajectory(thetas[: n + 1].copy(), values[: n + 1].copy(), diverged, optimizer)

@@ -1,0 +1,64 @@
+"""Plot helpers draw what they are asked to, with the labels a reader needs."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from cs551.objectives import LeastSquares, Rosenbrock, Saddle  # noqa: E402
+from cs551.optim import SGD, Momentum, minimize  # noqa: E402
+from cs551.plots import contour_levels, plot_landscape, plot_values  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_plot_landscape_draws_each_trajectory_with_a_legend():
+    f = Rosenbrock()
+    runs = {"SGD": minimize(SGD(1e-3), f, f.start, 50),
+            "momentum": minimize(Momentum(1e-3, 0.9), f, f.start, 50)}
+    ax = plot_landscape(f, runs)
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels == ["SGD", "momentum"]
+    drawn = {line.get_label(): line for line in ax.get_lines()}
+    np.testing.assert_array_equal(drawn["SGD"].get_xdata(), runs["SGD"].thetas[:, 0])
+    assert ax.get_xlim() == f.bounds[0] and ax.get_title() == "Rosenbrock"
+
+
+def test_diverged_runs_say_so_in_the_legend():
+    f = Rosenbrock()
+    run = minimize(SGD(0.05), f, f.start, 100)
+    assert run.diverged
+    ax = plot_landscape(f, {"SGD": run})
+    assert ax.get_legend().get_texts()[0].get_text() == f"SGD (diverged at step {run.steps})"
+
+
+def test_plot_landscape_needs_bounds_for_data_objectives():
+    X = np.eye(2)
+    with pytest.raises(ValueError, match="bounds must be given"):
+        plot_landscape(LeastSquares(X, [1.0, 2.0]))
+    ax = plot_landscape(LeastSquares(X, [1.0, 2.0]), bounds=((-1, 3), (-1, 3)))
+    assert ax.get_ylim() == (-1, 3)
+
+
+def test_contour_levels_cover_negative_and_huge_values():
+    f = Saddle()
+    X, Y = np.meshgrid(np.linspace(-2, 2, 50), np.linspace(-2, 2, 50))
+    levels = contour_levels(f.value(np.stack([X, Y])), 20)
+    assert levels.min() < 0 < levels.max() and np.all(np.diff(levels) > 0)
+
+
+def test_plot_values_plots_f_minus_offset_on_a_log_axis():
+    run = minimize(SGD(0.1), Rosenbrock(), [0.5, 0.5], 10)
+    ax = plot_values({"SGD": run, "list": [1.0, 0.5, 0.25]}, offset=0.0)
+    assert ax.get_yscale() == "log"
+    np.testing.assert_array_equal(ax.get_lines()[0].get_ydata(), run.values)
+    ax = plot_values({"SGD": run}, offset=0.1, logy=False)
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), run.values - 0.1)
+    assert ax.get_yscale() == "linear" and ax.get_ylabel().endswith("$- f^*$")

@@ -1,0 +1,130 @@
+"""The project's promises: set-up files in sync, README true, notebooks stored executed."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+from cs551.execute import execute
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+README = (ROOT / "README.md").read_text()
+
+
+def requirement(text: str) -> tuple[str, str]:
+    """'numpy>=1.24; python_version < "3.11"' -> ('numpy', '>=1.24')."""
+    text = text.split(";")[0].strip()
+    name, spec = re.match(r"([A-Za-z0-9_.\-]+)\s*(.*)", text).groups()
+    return name.lower(), spec.replace(" ", "")
+
+
+def test_environment_yml_lists_the_same_dependencies_as_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = project["dependencies"] + project["optional-dependencies"]["dev"]
+    pip_side = {requirement(r) for r in declared}
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda_side = {requirement(d) for d in env["dependencies"] if isinstance(d, str)}
+    assert ("python", project["requires-python"]) in conda_side
+    conda_side -= {("python", project["requires-python"]), ("pip", "")}
+    assert conda_side == pip_side
+    assert env["channels"] == ["conda-forge"]
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert pip_section == ["-e ."]  # installs the course package itself
+
+
+def test_no_dependency_is_pinned():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for extra in [project["dependencies"], *project["optional-dependencies"].values()]:
+        for dependency in extra:
+            assert "==" not in dependency and "<" not in dependency.split(";")[0], dependency
+
+
+def quickstart_commands() -> list[str]:
+    section = README.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```\n(.*?)```", section, flags=re.S)
+    return [line for block in blocks for line in block.splitlines() if line.strip()]
+
+
+def test_readme_quickstart_has_exactly_two_commands_that_exist():
+    assert quickstart_commands() == ["python3 course.py lab", "python3 course.py test"]
+    usage = subprocess.run([sys.executable, str(ROOT / "course.py")],
+                           capture_output=True, text=True)
+    assert usage.returncode == 2  # no command: prints its usage
+    for command in ("lab", "test", "execute"):
+        assert f"python3 course.py {command}" in usage.stdout
+
+
+def test_ci_runs_the_readme_test_command_from_scratch():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert (ROOT / ".ci" / "run").stat().st_mode & 0o111
+    assert "set -euo pipefail" in ci and "rm -rf .venv" in ci
+    assert quickstart_commands()[1] in ci
+
+
+def test_every_notebook_is_listed_in_the_readme_and_the_welcome_notebook():
+    cells = nbformat.read(ROOT / "notebooks/00_welcome.ipynb", 4).cells
+    welcome = "".join(cell.source for cell in cells if cell.cell_type == "markdown")
+    for path in NOTEBOOKS:
+        assert f"(notebooks/{path.name})" in README, f"{path.name} is missing from the README"
+        assert f"({path.name})" in welcome, f"{path.name} is missing from 00_welcome's list"
+    listed = re.findall(r"\(notebooks/([^)]+\.ipynb)\)", README)
+    assert all((ROOT / "notebooks" / name).exists() for name in listed)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_are_stored_executed_and_clean(path):
+    notebook = nbformat.read(path, as_version=4)
+    assert notebook.metadata.kernelspec.name == "python3"
+    assert "widgets" not in notebook.metadata, "saved widget state: re-run cs551.execute"
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert code[0].source.startswith("%matplotlib inline")
+    counts = [cell.execution_count for cell in code]
+    assert counts == list(range(1, len(code) + 1)), "not executed top to bottom in one kernel"
+    for cell in code:
+        assert "execution" not in cell.metadata, "timing metadata: re-run cs551.execute"
+        tags = cell.metadata.get("tags", [])
+        assert "nbval-skip" not in tags
+        if "raises-exception" not in tags:
+            assert all(out.output_type != "error" for out in cell.outputs)
+
+
+def test_execute_stores_notebooks_deterministically(tmp_path):
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata.kernelspec = {"name": "python3", "display_name": "Python 3",
+                                    "language": "python"}
+    notebook.cells = [
+        nbformat.v4.new_code_cell("%matplotlib inline\nimport numpy as np\n"
+                                  "print(np.random.default_rng(0).normal(size=3))"),
+        nbformat.v4.new_code_cell("import ipywidgets\nipywidgets.IntSlider(3)"),
+        nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\n_ = plt.plot([1, 2])"),
+    ]
+    path = tmp_path / "check.ipynb"
+    nbformat.write(notebook, path)
+    execute(path)
+    first = path.read_text()
+    execute(path)
+    assert path.read_text() == first
+    stored = json.loads(first)
+    assert "widgets" not in stored["metadata"]
+    assert all("execution" not in cell["metadata"] for cell in stored["cells"])
+    figure = stored["cells"][2]["outputs"][0]["data"]
+    assert "".join(figure["text/plain"]) == "<Figure size 640x480 with 1 Axes>"
+    slider = stored["cells"][1]["outputs"][0]["data"]
+    assert list(slider) == ["text/plain"]  # the view of a widget whose state is not saved is gone
+
+
+def test_library_is_ruff_clean():
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", str(ROOT)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout

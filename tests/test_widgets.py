@@ -1,0 +1,93 @@
+"""Widgets, driven from pytest: set a slider, check what changed."""
+
+import numpy as np
+import pytest
+
+from cs551.objectives import Rosenbrock, ill_conditioned_quadratic
+from cs551.optim import SGD, Momentum, Newton, minimize
+from cs551.widgets import Explorer, OptimizerExplorer, new_figure
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def explorer():
+    f = ill_conditioned_quadratic(10.0)
+    return OptimizerExplorer(f, {"GD": SGD, "momentum": Momentum}, lr=0.5, momentum=0.8, steps=30)
+
+
+def test_explorer_starts_with_a_picture_and_the_runs_it_shows(explorer):
+    assert bytes(explorer.image.value).startswith(PNG)
+    assert set(explorer.controls) == {"lr", "momentum", "steps", "x0", "y0"}
+    f = explorer.objective
+    expected = minimize(Momentum(0.5, 0.8), f, f.start, 30)
+    np.testing.assert_allclose(explorer.lines["momentum"].get_xdata(), expected.thetas[:, 0])
+    assert "GD</td><td>f = " in explorer.status.value
+
+
+def test_moving_the_lr_slider_reruns_and_redraws(explorer):
+    before_png, before_x = explorer.image.value, explorer.lines["GD"].get_xdata().copy()
+    explorer.controls["lr"].value = 1.5
+    assert explorer.image.value != before_png
+    f = explorer.objective
+    expected = minimize(SGD(1.5), f, f.start, 30)
+    assert not np.array_equal(explorer.lines["GD"].get_xdata(), before_x)
+    np.testing.assert_allclose(explorer.lines["GD"].get_xdata(), expected.thetas[:, 0])
+
+
+def test_too_large_a_learning_rate_is_reported_as_diverged(explorer):
+    explorer.controls["lr"].value = 2.5  # > 2 / lambda_max = 2
+    assert explorer.trajectories["GD"].diverged
+    assert "<b>diverged</b>" in explorer.status.value
+    assert "GD:" in explorer.summary() and "diverged" in explorer.summary()
+
+
+def test_start_and_steps_sliders(explorer):
+    explorer.controls["x0"].value = 1.0
+    explorer.controls["y0"].value = -1.0
+    explorer.controls["steps"].value = 5
+    assert explorer.start_marker.get_xdata() == [1.0]
+    np.testing.assert_array_equal(explorer.trajectories["GD"].thetas[0], [1.0, -1.0])
+    assert explorer.trajectories["momentum"].steps == 5
+
+
+def test_only_the_hyperparameters_an_optimizer_takes_get_sliders():
+    explorer = OptimizerExplorer(Rosenbrock(), {"Newton": Newton}, steps=5)
+    assert set(explorer.controls) == {"steps", "x0", "y0"}
+    assert explorer.trajectories["Newton"].value < 1e-6
+
+
+def test_explorer_arguments_are_checked():
+    f = ill_conditioned_quadratic()
+    with pytest.raises(ValueError, match="momentum must be given"):
+        OptimizerExplorer(f, {"momentum": lambda lr, momentum: Momentum(lr, momentum)}, lr=0.1)
+    defaults = OptimizerExplorer(f, {"momentum": Momentum}, lr=0.1)  # momentum=0.9 by default
+    assert "momentum" not in defaults.controls
+    with pytest.raises(ValueError, match=r"hyperparameters must be among .*got \['beta'\]"):
+        OptimizerExplorer(f, {"GD": SGD}, lr=0.1, beta=0.5)
+
+
+def test_notebook_text_is_short_and_stable(explorer):
+    bundle = explorer._repr_mimebundle_()
+    assert bundle["text/plain"] == (
+        "<OptimizerExplorer: GD, momentum on ill-conditioned quadratic (κ=10)>")
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_explorer_without_blitting_redraws_everything():
+    fig = new_figure()
+    ax = fig.add_subplot()
+    (line,) = ax.plot([0, 1], [0, 1])
+    from ipywidgets import FloatSlider
+
+    def draw(slope):
+        line.set_ydata([0, slope])
+        ax.relim()
+        ax.autoscale_view()
+        return f"slope {slope}"
+
+    explorer = Explorer(fig, {"slope": FloatSlider(value=1.0, min=0.0, max=10.0)}, draw)
+    first = explorer.image.value
+    explorer.controls["slope"].value = 9.0
+    assert ax.get_ylim()[1] >= 9.0  # the axes rescaled: a full redraw
+    assert explorer.image.value != first and explorer.status.value == "slope 9.0"
