@@ -86,6 +86,20 @@ def backtracking(
     return 0.0
 
 
+def consecutive_gradient_cosines(objective: Objective, thetas: np.ndarray) -> np.ndarray:
+    """cos of the angle between grad f(theta_k) and grad f(theta_{k+1}), for each k.
+
+    Zero for every k when the steps come from an exact line search: the new gradient
+    is orthogonal to the direction just searched. Pairs where a gradient is exactly
+    zero (the minimum was reached) are left out.
+    """
+    grads = np.array([objective.grad(theta) for theta in thetas])
+    norms = np.linalg.norm(grads, axis=1)
+    keep = (norms[:-1] > 0) & (norms[1:] > 0)
+    dots = np.einsum("ij,ij->i", grads[:-1], grads[1:])
+    return dots[keep] / (norms[:-1] * norms[1:])[keep]
+
+
 class ExactLineSearch(Optimizer):
     """Gradient descent with exact line search (the lecture's exercise):
 

@@ -48,6 +48,26 @@ class Objective:
         return f"<{self.name}, dim={self.dim}>"
 
 
+class GradientOracle(Objective):
+    """An objective known only through a gradient function ``grad(theta)``.
+
+    For driving an optimizer with given gradients: a fixed array in a benchmark,
+    or a student's test case. ``value`` is 0 unless a ``value`` function is given.
+    """
+
+    name = "gradient oracle"
+
+    def __init__(self, grad, dim: int, value=None):
+        self._grad, self._value = grad, value
+        self.dim = check.positive_int("dim", dim)
+
+    def grad(self, theta):
+        return self._grad(theta)
+
+    def value(self, theta):
+        return 0.0 if self._value is None else self._value(theta)
+
+
 def _xy(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     theta = np.asarray(theta, dtype=float)
     if theta.shape[:1] != (2,):
@@ -115,6 +135,24 @@ def ill_conditioned_quadratic(kappa: float = 10.0) -> Quadratic:
     f.bounds = ((-half_width, half_width), (-1.5, 1.5))
     f.start = np.array([-0.9 * np.sqrt(kappa), 1.0])
     return f
+
+
+def random_quadratic(dim: int, kappa: float = 10.0, seed: int = 0) -> Quadratic:
+    """f = 1/2 theta^T H theta - b^T theta with a random SPD H of condition number kappa.
+
+    H = Q diag(lambda) Q^T with Q a random rotation and eigenvalues log-spaced from
+    1/kappa to 1 (so lambda_max = 1); b is standard normal. Seeded.
+    """
+    dim = check.positive_int("dim", dim)
+    kappa = check.positive("kappa", kappa)
+    if kappa < 1:
+        raise ValueError(f"kappa must be >= 1, got {kappa!r}")
+    rng = np.random.default_rng(check.non_negative_int("seed", seed))
+    Q, _ = np.linalg.qr(rng.normal(size=(dim, dim)))
+    eigenvalues = np.geomspace(1.0 / kappa, 1.0, dim)
+    H = (Q * eigenvalues) @ Q.T
+    return Quadratic((H + H.T) / 2, rng.normal(size=dim),
+                     name=f"random quadratic (d={dim}, κ={kappa:g})")
 
 
 class Rosenbrock(Objective):

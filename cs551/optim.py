@@ -344,6 +344,13 @@ class linear_decay:  # noqa: N801 -- a schedule is used like a function
         return (1 - alpha) * self.lr0 + alpha * self.lr_tau
 
 
+# --- more learning-rate schedules (notebook 05) ---
+# (end of section: schedules)
+
+# --- more optimizers (notebooks 08-09) ---
+# (end of section: more optimizers)
+
+
 @dataclass
 class Trajectory:
     """What ``minimize`` returns.

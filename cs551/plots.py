@@ -115,17 +115,20 @@ def plot_values(
     xlabel: str = "iteration $k$",
     ylabel: str = r"$f(\theta_k)$",
     title: str | None = None,
+    styles: Mapping[str, dict] | None = None,
 ) -> Axes:
     """Curves against the iteration number: f(theta_k) - ``offset`` for trajectories.
 
     Values are plain sequences or ``Trajectory`` objects (their ``values``). With
     ``logy`` the y axis is logarithmic; pass ``offset=f*`` to plot f - f*.
+    ``styles`` maps a label to extra line properties (e.g. ``{"marker": "o"}``).
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 4.0))
     for label, curve in curves.items():
         values = curve.values if isinstance(curve, Trajectory) else np.asarray(curve, float)
-        ax.plot(np.arange(len(values)), values - offset, label=label)
+        ax.plot(np.arange(len(values)), values - offset, label=label,
+                **(styles or {}).get(label, {}))
     if logy:
         ax.set_yscale("log")
     ax.set(xlabel=xlabel, ylabel=ylabel if not offset else ylabel + r" $- f^*$")
@@ -134,3 +137,22 @@ def plot_values(
     if curves:
         ax.legend(fontsize="small")
     return ax
+
+
+# --- notebooks 01-02: learning vs optimization, minibatches ---
+# (end of section: notebooks 01-02)
+
+# --- notebooks 03-04: the local quadratic model, challenges ---
+# (end of section: notebooks 03-04)
+
+# --- notebooks 05-07: SGD, momentum, initialization ---
+# (end of section: notebooks 05-07)
+
+# --- notebooks 08-09: adaptive learning rates, Newton's method ---
+# (end of section: notebooks 08-09)
+
+# --- notebook 10: batch normalization ---
+# (end of section: notebook 10)
+
+# --- notebook 11: exact line search ---
+# (end of section: notebook 11)

@@ -1,0 +1,127 @@
+"""The exercise: the derived closed form, its proof, orthogonal gradients, and the explorer."""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from cs551 import symbolic
+from cs551.linesearch import ExactLineSearch, consecutive_gradient_cosines
+from cs551.objectives import Quadratic, random_quadratic
+from cs551.optim import minimize
+from cs551.widgets import LineSearchExplorer
+
+
+def exact_iterates(b: Fraction, n: int) -> list[tuple[Fraction, Fraction]]:
+    """The exercise's iteration in exact rational arithmetic, written out independently."""
+    x, y = b, Fraction(1)
+    out = [(x, y)]
+    for _ in range(n):
+        gx, gy = x, b * y  # grad f = (x, b y)
+        gg, gHg = gx * gx + gy * gy, gx * gx + b * gy * gy  # g'g and g'Hg, H = diag(1, b)
+        alpha = gg / gHg if gg else Fraction(0)  # at the minimum: stay
+        x, y = x - alpha * gx, y - alpha * gy
+        out.append((x, y))
+    return out
+
+
+@pytest.mark.parametrize("b", [Fraction(1, 2), Fraction(1, 3), Fraction(3, 4), Fraction(1, 10)])
+def test_closed_form_matches_exact_rational_iterates(b):
+    B, K, x_k, y_k = symbolic.line_search_closed_form()
+    for k, (x, y) in enumerate(exact_iterates(b, 7)):
+        at = {B: sp.Rational(b.numerator, b.denominator), K: k}
+        assert x_k.subs(at) == sp.Rational(x.numerator, x.denominator)
+        assert y_k.subs(at) == sp.Rational(y.numerator, y.denominator)
+
+
+def test_b_equal_one_converges_in_one_step():
+    iterates = exact_iterates(Fraction(1), 3)
+    assert iterates[1:] == [(0, 0)] * 3
+    B, K, x_k, y_k = symbolic.line_search_closed_form()
+    assert [x_k.subs({B: 1, K: k}) for k in range(1, 4)] == [0, 0, 0]
+
+
+def test_exact_step_is_derived_and_equals_gtg_over_gthg():
+    alpha = symbolic.exact_step_symbolic()
+    _, g = symbolic.exercise_objective()
+    H = sp.diag(1, symbolic.B)
+    assert sp.simplify(alpha - (g.T * g)[0] / (g.T * H * g)[0]) == 0
+
+
+def test_induction_proof_is_all_zeros():
+    proof = symbolic.prove_closed_form()
+    assert len(proof) == 5 and all(residual == 0 for residual in proof.values())
+
+
+def test_consecutive_gradients_are_orthogonal_only_for_the_exact_step():
+    assert symbolic.consecutive_gradient_dot() == 0
+    wrong = symbolic.consecutive_gradient_dot(step=sp.Rational(1, 2))
+    assert wrong != 0
+    # and it really is non-zero, e.g. at b = 1/2, k = 0
+    assert wrong.subs({symbolic.B: sp.Rational(1, 2), symbolic.K: 0}) != 0
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_orthogonality_for_a_general_symbolic_quadratic(n):
+    assert symbolic.general_quadratic_gradient_dot(n) == 0
+    assert symbolic.general_quadratic_gradient_dot(n, step=sp.Rational(1, 2)) != 0
+
+
+def test_the_chain_rule_identity_behind_it():
+    assert symbolic.directional_derivative_identity(2) == 0
+
+
+def test_contraction_factor():
+    rho, rho_kappa = symbolic.contraction_factor()
+    b, kappa = symbolic.B, sp.Symbol("kappa", positive=True)
+    assert sp.simplify(rho - (1 - b) / (1 + b)) == 0
+    assert sp.simplify(rho_kappa - (kappa - 1) / (kappa + 1)) == 0
+
+
+@pytest.mark.parametrize("dim", [3, 20, 100])
+def test_numeric_exact_line_search_gives_orthogonal_gradients(dim):
+    f = random_quadratic(dim, kappa=50, seed=dim)
+    run = minimize(ExactLineSearch(), f, np.zeros(dim), 40)
+    cosines = consecutive_gradient_cosines(f, run.thetas)
+    assert len(cosines) == 40 and np.all(np.abs(cosines) < 1e-12)
+    # while a fixed step is not orthogonal: the test can fail
+    fixed = minimize(ExactLineSearch(), f, np.zeros(dim), 1).thetas[1]
+    other = fixed + 0.1 * (fixed - np.zeros(dim))
+    assert abs(consecutive_gradient_cosines(f, np.array([np.zeros(dim), other]))[0]) > 1e-3
+
+
+def test_cosines_skip_pairs_at_the_minimum():
+    f = Quadratic(np.eye(2))  # b = 1: the first step lands on the minimum
+    run = minimize(ExactLineSearch(), f, [1.0, 1.0], 3)
+    assert len(consecutive_gradient_cosines(f, run.thetas)) == 0
+
+
+def test_random_quadratic_has_the_requested_condition_number():
+    f = random_quadratic(7, kappa=30, seed=3)
+    assert f.condition_number == pytest.approx(30)
+    assert np.allclose(f.H, f.H.T)
+    with pytest.raises(ValueError, match="kappa must be >= 1, got 0.5"):
+        random_quadratic(3, kappa=0.5)
+
+
+def test_explorer_follows_b_and_the_start():
+    explorer = LineSearchExplorer(b=0.25, steps=10)
+    rho = 0.75 / 1.25
+    np.testing.assert_allclose(explorer.run.values[1:] / explorer.run.values[:-1], rho**2)
+    before = bytes(explorer.image.value)
+    explorer.controls["b"].value = 0.5
+    assert bytes(explorer.image.value) != before
+    np.testing.assert_allclose(explorer.path.get_xdata()[:2], [0.5, 0.5 * (0.5 - 1) / 1.5])
+    assert "b = 0.50, start = (0.50, 1.00), 10 iterations" in explorer.summary()
+    assert "max |cos(∇f_k, ∇f_k+1)|" in explorer.status.value
+    # the start sliders only count once the exercise's start is unticked
+    assert explorer.controls["x0"].disabled
+    explorer.controls["x0"].value = -0.5
+    assert explorer.run.thetas[0, 0] == 0.5
+    explorer.controls["exercise_start"].value = False
+    assert not explorer.controls["x0"].disabled
+    explorer.controls["x0"].value = -0.6
+    np.testing.assert_array_equal(explorer.run.thetas[0], [-0.6, 1.0])
+    explorer.controls["steps"].value = 3
+    assert explorer.run.steps == 3 and len(explorer.value_line.get_xdata()) == 4
