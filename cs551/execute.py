@@ -29,7 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # The kernel's environment, for storing notebooks and for testing them (conftest.py):
 # sympy and numpy wrap text at COLUMNS, so it must not depend on the terminal.
-KERNEL_ENV = {"COLUMNS": "80", "LINES": "24", "PYTHONHASHSEED": "0", "MPLBACKEND": ""}
+KERNEL_ENV = {"COLUMNS": "80", "LINES": "24", "PYTHONHASHSEED": "0", "MPLBACKEND": "",
+              # the course multiplies small matrices: one BLAS thread is faster and gives
+              # the same last digits on every machine
+              "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"

@@ -345,9 +345,107 @@ class linear_decay:  # noqa: N801 -- a schedule is used like a function
 
 
 # --- more learning-rate schedules (notebook 05) ---
+@dataclass(frozen=True)
+class inverse_decay:  # noqa: N801 -- a schedule is used like a function
+    """The 1/k schedule -- it satisfies the Robbins-Monro conditions of slide
+    "Stochastic gradient descent" (sum eps_k = inf, sum eps_k^2 < inf):
+
+        eps_k = eps_0 / (1 + k / k0).
+
+    eps_0 is held for about k0 steps, then decays like eps_0 k0 / k. On a quadratic
+    with smallest curvature lambda_min, E||theta_k - theta*||^2 falls like 1/k only
+    when 2 eps_0 k0 lambda_min > 1; smaller, it falls more slowly.
+
+    >>> schedule = inverse_decay(0.5, k0=10)
+    >>> schedule(0), schedule(10), schedule(90)
+    (0.5, 0.25, 0.05)
+    """
+
+    lr0: float
+    k0: float = 1.0
+
+    def __post_init__(self):
+        check.positive("lr0", self.lr0)
+        check.positive("k0", self.k0)
+
+    def __call__(self, k: int) -> float:
+        return self.lr0 / (1 + k / self.k0)  # eps_k = eps_0 / (1 + k/k0)
+
+
+@dataclass(frozen=True)
+class inverse_sqrt_decay:  # noqa: N801 -- a schedule is used like a function
+    """The 1/sqrt(k) schedule: eps_k = eps_0 / sqrt(1 + k / k0).
+
+    sum eps_k = inf but also sum eps_k^2 = inf (it behaves like the harmonic
+    series): it fails the second Robbins-Monro condition, and SGD's noise ball
+    shrinks only like eps_k, i.e. like 1/sqrt(k).
+
+    >>> inverse_sqrt_decay(0.4, k0=1)(3)
+    0.2
+    """
+
+    lr0: float
+    k0: float = 1.0
+
+    def __post_init__(self):
+        check.positive("lr0", self.lr0)
+        check.positive("k0", self.k0)
+
+    def __call__(self, k: int) -> float:
+        return self.lr0 / math.sqrt(1 + k / self.k0)  # eps_k = eps_0 / sqrt(1 + k/k0)
+
+
+@dataclass(frozen=True)
+class exponential_decay:  # noqa: N801 -- a schedule is used like a function
+    """Exponential decay eps_k = eps_0 gamma^k, 0 < gamma < 1.
+
+    Its sum is finite, eps_0 / (1 - gamma): it fails the *first* Robbins-Monro
+    condition. The iterates can travel only a bounded distance, so a fast decay
+    stalls before the minimum.
+
+    >>> exponential_decay(1.0, gamma=0.5)(3)
+    0.125
+    """
+
+    lr0: float
+    gamma: float
+
+    def __post_init__(self):
+        check.positive("lr0", self.lr0)
+        if not check._is_number(self.gamma) or not 0 < self.gamma < 1:
+            raise ValueError(f"gamma must be in (0, 1), got {self.gamma!r}")
+
+    def __call__(self, k: int) -> float:
+        # eps_k = eps_0 gamma^k, kept above 0 where gamma^k underflows (about k > 700 / -ln gamma)
+        return max(self.lr0 * self.gamma**k, 1e-300)
+
+
 # (end of section: schedules)
 
 # --- more optimizers (notebooks 08-09) ---
+class SaddleFreeNewton(Optimizer):
+    """Newton's step with |H| -- beyond the slides (Dauphin et al., 2014, "saddle-free Newton").
+
+        H = Q diag(lambda) Q^T,  |H| = Q diag(|lambda|) Q^T
+        theta <- theta - (|H| + damping I)^{-1} g
+
+    Along positive curvature it is Newton's step; along negative curvature the sign
+    flips, so the step goes downhill and away from a saddle instead of towards it.
+    """
+
+    def __init__(self, damping: float = 0.0):
+        self.damping = check.non_negative("damping", damping)
+
+    def update(self, objective, theta, state, lr):
+        g = objective.grad(theta)
+        lambdas, Q = np.linalg.eigh(objective.hess(theta))
+        scale = np.abs(lambdas) + self.damping  # the eigenvalues of |H| + damping I
+        if np.any(scale == 0):
+            raise np.linalg.LinAlgError(
+                f"|H| + damping I is singular at theta={theta}; use damping > 0")
+        theta -= Q @ ((Q.T @ g) / scale)  # theta <- theta - (|H| + damping I)^{-1} g
+
+
 # (end of section: more optimizers)
 
 

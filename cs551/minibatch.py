@@ -1,0 +1,387 @@
+"""Batches and minibatches: the gradient as an expectation, and what a minibatch costs.
+
+Slides "Batch", "Batch (contd.)" and "Minibatch" (notebook 02). The gradient of the
+empirical risk is an expectation over the empirical distribution,
+
+    grad J(theta) = E_{(x, y) ~ p^_data} grad L(f(x, theta), y) = 1/m sum_i grad L_i,
+
+so the average g_B of the per-example gradients over a random minibatch B of n
+examples estimates it with standard error sigma / sqrt(n).
+
+- ``per_example_gradients``: the rows grad L_i whose mean is grad J.
+- ``exact_squared_error``: E ||g_B - grad J||^2 over every possible minibatch, in
+  rational arithmetic: exactly sigma^2 / n (with replacement).
+- ``gradient_noise``: the error of g_B against n, measured, with sigma;
+  ``loglog_slope`` reads off the exponent -1/2.
+- ``batch_size_race``: batch, stochastic (online) and minibatch gradient descent,
+  loss against the number of examples processed.
+- ``time_per_example`` and ``activation_bytes``: what a batch costs on this machine.
+- ``noise_regularization`` and ``noise_table``: the same network trained with the same
+  expected update, with and without minibatch noise.
+- ``step_errors`` on ``ill_conditioned_regression``: why Newton's method needs far
+  larger batches than gradient descent: the error of g is multiplied by H^{-1}.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from . import _validate as check
+from .nn import Classifier, Network, mlp, one_blas_thread, train
+from .objectives import LeastSquares, MinibatchObjective
+from .optim import SGD
+
+# ---------------------------------------------------------------------------------------------
+# The gradient as an expectation; the standard error sigma / sqrt(n)
+# ---------------------------------------------------------------------------------------------
+
+
+def per_example_gradients(objective: MinibatchObjective, theta: np.ndarray) -> np.ndarray:
+    """The m x p matrix whose row i is grad L(f(x_i, theta), y_i).
+
+    Their mean is the full gradient ``objective.full_grad(theta)``: the expectation of
+    the per-example gradient over the empirical distribution. Least squares has a
+    closed form, grad L_i = x_i (x_i^T theta - y_i), used directly (same numbers).
+    """
+    if isinstance(objective, LeastSquares):
+        return objective.X * (objective.X @ theta - objective.y)[:, None]
+    with one_blas_thread():  # m products of a single row each
+        return np.stack([objective.batch_grad(theta, np.array([i])) for i in range(objective.m)])
+
+
+def exact_squared_error(G, n: int, replace: bool = True) -> tuple[Fraction, Fraction]:
+    """(E ||g_B - grad J||^2 over *every* minibatch B of n rows of G, sigma^2), exactly.
+
+    G holds integer (or Fraction) per-example gradients. The average is taken over all
+    m^n ordered draws with replacement, or all C(m, n) subsets without, in rational
+    arithmetic, so the standard-error formulas can be checked with no sampling error:
+    sigma^2 / n with replacement, sigma^2 / n * (m - n) / (m - 1) without, where
+    sigma^2 = E ||grad L_i - grad J||^2 (i uniform over the m examples).
+    """
+    rows = [tuple(Fraction(v) for v in row) for row in np.asarray(G, dtype=object)]
+    m, n = len(rows), check.positive_int("n", n)
+    if not replace and n > m:
+        raise ValueError(f"n must be <= m = {m} without replacement, got {n}")
+    mean = [sum(col) / m for col in zip(*rows, strict=True)]  # grad J = E grad L_i
+
+    def squared_error(batch) -> Fraction:  # ||g_B - grad J||^2, g_B = mean of the batch
+        g_B = [sum(col) / len(batch) for col in zip(*batch, strict=True)]
+        return sum((a - b) ** 2 for a, b in zip(g_B, mean, strict=True))
+
+    batches = (itertools.product(rows, repeat=n) if replace
+               else itertools.combinations(rows, n))
+    errors = [squared_error(batch) for batch in batches]
+    sigma2 = sum(squared_error([row]) for row in rows) / m
+    return sum(errors) / len(errors), sigma2
+
+
+def loglog_slope(x, y) -> float:
+    """The least-squares slope of log y against log x: the exponent p of y ~ x^p."""
+    return float(np.polyfit(np.log(np.asarray(x, float)), np.log(np.asarray(y, float)), 1)[0])
+
+
+@dataclass
+class GradientNoise:
+    """How far minibatch gradients g_B fall from the full gradient, by batch size n."""
+
+    batch_sizes: np.ndarray
+    rms_error: np.ndarray  # sqrt(mean over draws of ||g_B - grad J||^2)
+    sigma: float  # sqrt(E ||grad L_i - grad J||^2): the per-example standard deviation
+    predicted: np.ndarray  # sigma / sqrt(n) (with replacement), times the finite-population
+    replace: bool  # correction sqrt((m - n) / (m - 1)) without replacement
+    m: int
+    grad_norm: float  # ||grad J||, to read the errors as relative ones
+
+    @property
+    def slope(self) -> float:
+        """The log-log slope of the measured error against n (the theory: -1/2)."""
+        return loglog_slope(self.batch_sizes, self.rms_error)
+
+
+def gradient_noise(G: np.ndarray, batch_sizes, draws: int = 100, seed: int = 0,
+                   replace: bool = True) -> GradientNoise:
+    """Draw ``draws`` minibatches of each size n from the rows of G (per-example gradients).
+
+    With ``replace`` the n examples are i.i.d. draws from the empirical distribution,
+    so ||g_B - grad J|| has root mean square sigma / sqrt(n) exactly (the slide's
+    standard error). Without replacement (what ``MinibatchObjective.grad`` does) the
+    error is smaller by sqrt((m - n) / (m - 1)) and is 0 at n = m.
+    """
+    G = np.asarray(G, dtype=float)
+    m = len(G)
+    sizes = np.array([check.positive_int("batch size", n) for n in batch_sizes])
+    if not replace and sizes.max() > m:
+        raise ValueError(f"batch sizes must be <= m = {m} without replacement, got {sizes.max()}")
+    rng = np.random.default_rng(check.non_negative_int("seed", seed))
+    mean = G.mean(axis=0)  # grad J = E_{p^_data} grad L
+    sigma = float(np.sqrt(np.mean(np.sum((G - mean) ** 2, axis=1))))
+    draws = check.positive_int("draws", draws)
+    rms = []
+    for n in sizes:
+        errors = [np.sum((G[rng.choice(m, n, replace=replace)].mean(axis=0) - mean) ** 2)
+                  for _ in range(draws)]  # ||g_B - grad J||^2 for each minibatch B
+        rms.append(np.sqrt(np.mean(errors)))
+    predicted = sigma / np.sqrt(sizes)
+    if not replace:
+        predicted = predicted * np.sqrt((m - sizes) / (m - 1))
+    return GradientNoise(sizes, np.array(rms), sigma, predicted, replace, m,
+                         float(np.linalg.norm(mean)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Batch vs stochastic vs minibatch gradient descent
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RaceCurve:
+    """Training loss against the number of examples processed, for one batch size."""
+
+    batch_size: int
+    lr: float
+    examples: np.ndarray
+    train_loss: np.ndarray
+    diverged: bool
+
+    def examples_to(self, loss: float) -> int | None:
+        """The examples processed when the recorded training loss first is <= ``loss``."""
+        reached = np.flatnonzero(self.train_loss <= loss)
+        return int(self.examples[reached[0]]) if len(reached) else None
+
+
+def batch_size_race(X: np.ndarray, y: np.ndarray, runs: dict, epochs: float = 2,
+                    hidden: int = 32, seed: int = 0, points: int = 30) -> dict[str, RaceCurve]:
+    """Train the same network (64 -> hidden -> 10) with each (batch_size, lr) in ``runs``.
+
+    ``runs`` maps a label to (batch size or None for the whole training set, lr), or to
+    (batch size, lr, epochs) to override the budget. Every run gets ``epochs`` passes'
+    worth of examples, so batch gradient descent takes ``epochs`` steps and online SGD
+    (batch size 1) takes epochs * m. Each run records its training loss at about
+    ``points`` evenly spaced steps; minibatches are drawn without replacement (``Classifier``).
+    """
+    net = mlp([X.shape[1], check.positive_int("hidden", hidden), 10])
+    m, curves = len(y), {}
+    with one_blas_thread():
+        for label, (batch_size, lr, *budget) in runs.items():
+            n = m if batch_size is None else check.positive_int("batch size", batch_size)
+            passes = check.positive("epochs", budget[0] if budget else epochs)
+            steps = max(int(passes * m) // n, 1)
+            J = Classifier(net, X, y, batch_size=batch_size, seed=seed)
+            h = train(SGD(lr), J, net.init(seed=seed), steps, every=max(steps // points, 1))
+            curves[label] = RaceCurve(n, lr, np.array(h.steps) * n, np.array(h.train_loss),
+                                      h.diverged)
+    return curves
+
+
+# ---------------------------------------------------------------------------------------------
+# What a batch costs: time per example, memory
+# ---------------------------------------------------------------------------------------------
+
+
+def time_per_example(objective: MinibatchObjective, theta: np.ndarray, batch_sizes,
+                     threads: int | None = None, examples: int = 2048,
+                     repeats: int = 3) -> np.ndarray:
+    """Seconds per example of one gradient evaluation (forward + backward) at each batch size.
+
+    Each measurement processes about ``examples`` examples in batches of n and keeps
+    the best of ``repeats`` (the least disturbed by other programs). ``threads`` caps
+    the BLAS threads (via threadpoolctl, which scikit-learn installs); None leaves
+    them alone. Wall-clock times: they depend on the machine and its load.
+    """
+    from contextlib import nullcontext
+
+    from threadpoolctl import threadpool_limits
+
+    limit = nullcontext() if threads is None else threadpool_limits(
+        check.positive_int("threads", threads))
+    out = []
+    with limit:
+        for n in batch_sizes:
+            n = check.positive_int("batch size", n)
+            if n > objective.m:
+                raise ValueError(f"batch size must be <= m = {objective.m}, got {n}")
+            idx = np.arange(n)
+            calls = max(examples // n, 1)
+            objective.batch_grad(theta, idx)  # warm up
+            best = np.inf
+            for _ in range(check.positive_int("repeats", repeats)):
+                start = time.perf_counter()
+                for _ in range(calls):
+                    objective.batch_grad(theta, idx)
+                best = min(best, (time.perf_counter() - start) / (calls * n))
+            out.append(best)
+    return np.array(out)
+
+
+def activation_bytes(net: Network, theta: np.ndarray, X: np.ndarray) -> int:
+    """Bytes of the forward pass's caches for the batch X: what backpropagation must keep.
+
+    Every layer caches an array with one row per example, so this grows linearly with
+    the batch size: processing n examples in parallel needs n times the memory.
+    """
+    _, caches = net.forward(theta, X)
+    return int(sum(np.asarray(cache).nbytes for cache in caches))
+
+
+# ---------------------------------------------------------------------------------------------
+# Minibatch noise as a regularizer?
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class NoiseRun:
+    """One network trained with one batch size: its final training and validation scores."""
+
+    batch_size: int | None
+    seed: int
+    train_loss: float
+    val_loss: float
+    val_error: float
+    diverged: bool  # the loss blew up (the scores are then from the last record before)
+
+
+def noise_regularization(batch_sizes=(8, None), seeds=(0, 1, 2, 3, 4), steps: int = 200,
+                         lr: float = 0.5, hidden: int = 32,
+                         train_fraction: float = 0.1) -> list[NoiseRun]:
+    """The same network, learning rate and number of steps; only the batch size differs.
+
+    Since E[g_B] = grad J, every run takes the same steps *on average*; what differs
+    is the noise of g_B (None: the whole training set, no noise). Trains
+    64 -> ``hidden`` -> 10 on ``train_fraction`` of the digits (small, so that it
+    overfits) for each batch size and seed, and scores it on a 30% validation split.
+    """
+    from .data import digits
+
+    train_fraction = check.positive("train_fraction", train_fraction)
+    if train_fraction > 0.7:
+        raise ValueError(f"train_fraction must be in (0, 0.7], got {train_fraction!r}")
+    runs = []
+    with one_blas_thread():
+        for seed in seeds:
+            s = digits(fractions=(train_fraction, 0.3, 0.7 - train_fraction), seed=seed)
+            net = mlp([64, check.positive_int("hidden", hidden), 10])
+            for batch_size in batch_sizes:
+                J = Classifier(net, s.X_train, s.y_train, batch_size=batch_size, seed=seed)
+                h = train(SGD(lr), J, net.init(seed=seed), steps, X_val=s.X_val,
+                          y_val=s.y_val, every=steps)
+                runs.append(NoiseRun(batch_size, seed, h.train_loss[-1], h.val_loss[-1],
+                                     h.val_error[-1], h.diverged))
+    return runs
+
+
+def noise_table(runs: list[NoiseRun]) -> dict:
+    """By batch size: mean training loss, mean and standard deviation (over seeds) of the
+    validation 0-1 error, and the mean paired difference of that error against the
+    full-batch run of the same seed (negative: the noisy run generalizes better; None
+    without full-batch runs), and how many of the runs diverged."""
+    full = {r.seed: r.val_error for r in runs if r.batch_size is None}
+    table = {}
+    for b in dict.fromkeys(r.batch_size for r in runs):
+        rs = [r for r in runs if r.batch_size == b]
+        errors = np.array([r.val_error for r in rs])
+        table[b] = {"train_loss": float(np.mean([r.train_loss for r in rs])),
+                    "val_error": float(errors.mean()), "val_error_std": float(errors.std()),
+                    "vs_full_batch": (float(np.mean([r.val_error - full[r.seed] for r in rs]))
+                                      if all(r.seed in full for r in rs) else None),
+                    "diverged": sum(r.diverged for r in rs)}
+    return table
+
+
+# ---------------------------------------------------------------------------------------------
+# Why second-order methods need larger batches: H^{-1} amplifies the error of g
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class StepErrors:
+    """Relative errors of the minibatch gradient step and Newton step, by batch size n.
+
+    The predicted errors are c / sqrt(n) with c computed from the per-example
+    gradients (sampling with replacement); the measured ones come from ``draws``
+    minibatches. ``newton_minibatch_H`` also estimates H on the minibatch.
+    """
+
+    batch_sizes: np.ndarray
+    gradient: np.ndarray  # predicted ||g_B - g|| / ||g||, RMS
+    newton: np.ndarray  # predicted ||H^-1 (g_B - g)|| / ||H^-1 g||, RMS
+    gradient_measured: np.ndarray
+    newton_measured: np.ndarray
+    newton_minibatch_H: np.ndarray  # measured ||H_B^-1 g_B - H^-1 g|| / ||H^-1 g||, RMS
+    c_gradient: float
+    c_newton: float
+    kappa: float  # the condition number of H
+
+    def batch_size_for(self, rel_error: float) -> tuple[int, int]:
+        """The smallest n at which each predicted relative error is <= ``rel_error``."""
+        rel_error = check.positive("rel_error", rel_error)
+        return (int(np.ceil((self.c_gradient / rel_error) ** 2)),
+                int(np.ceil((self.c_newton / rel_error) ** 2)))
+
+    @property
+    def amplification(self) -> float:
+        """Newton's relative error over the gradient's, at every n: c_newton / c_gradient.
+
+        At most kappa: ||H^-1 e|| / ||H^-1 g|| <= (||e|| / lambda_min) / (||g|| / lambda_max).
+        """
+        return self.c_newton / self.c_gradient
+
+
+def step_errors(objective: LeastSquares, theta: np.ndarray, batch_sizes, draws: int = 200,
+                seed: int = 0) -> StepErrors:
+    """Relative errors of g_B (gradient step) and H^{-1} g_B (Newton step) at theta.
+
+    For per-example gradients with covariance Sigma, sampled with replacement,
+    E||g_B - g||^2 = tr(Sigma) / n and E||H^-1 (g_B - g)||^2 = tr(H^-1 Sigma H^-1) / n:
+    the Newton step's error passes through H^-1, which multiplies the components
+    along small-curvature directions by 1 / lambda.
+    """
+    G = per_example_gradients(objective, theta)
+    g = G.mean(axis=0)
+    H = objective.batch_hess(theta, np.arange(objective.m))
+    H_inv = np.linalg.inv(H)
+    E = G - g  # per-example deviations: Sigma = E^T E / m
+    c_gradient = np.sqrt(np.mean(np.sum(E**2, axis=1))) / np.linalg.norm(g)
+    newton = H_inv @ g
+    c_newton = np.sqrt(np.mean(np.sum((E @ H_inv) ** 2, axis=1))) / np.linalg.norm(newton)
+    sizes = np.array([check.positive_int("batch size", n) for n in batch_sizes])
+    rng = np.random.default_rng(check.non_negative_int("seed", seed))
+    measured = np.zeros((3, len(sizes)))
+    for i, n in enumerate(sizes):
+        for _ in range(check.positive_int("draws", draws)):
+            idx = rng.integers(objective.m, size=n)
+            g_B = G[idx].mean(axis=0)
+            H_B = objective.batch_hess(theta, idx)
+            measured[0, i] += np.sum((g_B - g) ** 2)
+            measured[1, i] += np.sum((H_inv @ (g_B - g)) ** 2)
+            try:
+                measured[2, i] += np.sum((np.linalg.solve(H_B, g_B) - newton) ** 2)
+            except np.linalg.LinAlgError:  # n < d: H_B is singular, no Newton step
+                measured[2, i] = np.inf
+    measured = np.sqrt(measured / draws)
+    measured[0] /= np.linalg.norm(g)
+    measured[1:] /= np.linalg.norm(newton)
+    eigenvalues = np.linalg.eigvalsh(H)
+    return StepErrors(sizes, c_gradient / np.sqrt(sizes), c_newton / np.sqrt(sizes), *measured,
+                      float(c_gradient), float(c_newton), float(eigenvalues[-1] / eigenvalues[0]))
+
+
+def ill_conditioned_regression(kappa: float = 1000.0, d: int = 10, m: int = 20_000,
+                               noise: float = 1.0, seed: int = 0) -> LeastSquares:
+    """Least squares whose Hessian X^T X / m has condition number about ``kappa``.
+
+    Features are scaled by factors log-spaced from 1 to 1/sqrt(kappa), so the
+    eigenvalues of H spread from about 1 down to about 1/kappa.
+    """
+    from .data import linear_regression_data
+
+    kappa = check.positive("kappa", kappa)
+    if kappa < 1:
+        raise ValueError(f"kappa must be >= 1, got {kappa!r}")
+    scales = np.geomspace(1.0, 1.0 / np.sqrt(kappa), check.positive_int("d", d))
+    X, y, _ = linear_regression_data(m, d, noise, seed, scales=tuple(scales))
+    return LeastSquares(X, y)

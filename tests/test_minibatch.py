@@ -1,0 +1,308 @@
+"""Notebook 02, batches and minibatches: every claim the notebook shows, pinned."""
+
+from fractions import Fraction
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from cs551 import minibatch as mb  # noqa: E402
+from cs551.data import digits, linear_regression_data  # noqa: E402
+from cs551.nn import Classifier, mlp  # noqa: E402
+from cs551.objectives import LeastSquares  # noqa: E402
+from cs551.plots import (  # noqa: E402
+    plot_gradient_noise,
+    plot_race,
+    plot_step_errors,
+    plot_time_per_example,
+)
+from cs551.widgets import MinibatchExplorer  # noqa: E402
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def digits_net():
+    """The notebook's setting: 64 -> 32 -> 10 on the digits training set, at its init."""
+    data = digits(seed=0)
+    net = mlp([64, 32, 10])
+    J = Classifier(net, data.X_train, data.y_train)
+    theta = net.init(seed=0)
+    return data, net, J, theta, mb.per_example_gradients(J, theta)
+
+
+@pytest.fixture(scope="module")
+def step_errors():
+    f = mb.ill_conditioned_regression(kappa=1000, d=10, m=20_000, seed=0)
+    return mb.step_errors(f, f.minimizer - 1.0, [10, 30, 100, 300, 1000, 3000, 10000], draws=60)
+
+
+# --- 1. the gradient is an expectation over the data ------------------------------------------
+
+
+def test_the_full_gradient_is_the_mean_of_the_per_example_gradients(digits_net):
+    _, _, J, theta, G = digits_net
+    assert G.shape == (J.m, J.dim)
+    np.testing.assert_allclose(G.mean(axis=0), J.full_grad(theta), atol=1e-12)
+    i = 17
+    np.testing.assert_allclose(G[i], J.batch_grad(theta, np.array([i])), atol=1e-12)
+
+
+def test_least_squares_closed_form_per_example_gradients_match_the_generic_ones():
+    X, y, _ = linear_regression_data(m=50, d=3, seed=1)
+    f = LeastSquares(X, y)
+    theta = np.array([0.5, -1.0, 2.0])
+    generic = np.stack([f.batch_grad(theta, np.array([i])) for i in range(f.m)])
+    np.testing.assert_allclose(mb.per_example_gradients(f, theta), generic, atol=1e-12)
+
+
+# --- 2. the standard error sigma / sqrt(n) -----------------------------------------------------
+
+
+@pytest.mark.parametrize("m, n", [(6, 1), (6, 2), (6, 3), (5, 4), (4, 4)])
+def test_exact_enumeration_gives_sigma2_over_n_with_and_without_replacement(m, n):
+    G = np.random.default_rng(m * 10 + n).integers(-5, 6, size=(m, 2))
+    with_r, sigma2 = mb.exact_squared_error(G, n, replace=True)
+    without, sigma2_again = mb.exact_squared_error(G, n, replace=False)
+    assert isinstance(with_r, Fraction) and sigma2 == sigma2_again > 0
+    assert with_r == sigma2 / n  # exactly, in rational arithmetic
+    assert without == sigma2 / n * Fraction(m - n, m - 1)
+    if n == m:
+        assert without == 0  # the whole training set has no error
+
+
+def test_the_error_of_the_minibatch_gradient_falls_with_slope_minus_one_half(digits_net):
+    *_, G = digits_net
+    noise = mb.gradient_noise(G, [1, 3, 10, 30, 100, 300, 1000], draws=25, seed=0)
+    assert noise.slope == pytest.approx(-0.5, abs=0.05)
+    # and the level is sigma / sqrt(n) at every n, not just the slope
+    np.testing.assert_allclose(noise.rms_error, noise.predicted, rtol=0.2)
+    assert noise.sigma > 3 * noise.grad_norm  # one example's gradient is a poor estimate
+
+
+def test_less_than_linear_returns_100x_the_examples_gives_about_10x_less_error(digits_net):
+    *_, G = digits_net
+    noise = mb.gradient_noise(G, [1, 10, 100, 1000], draws=40, seed=1)
+    error = dict(zip(noise.batch_sizes, noise.rms_error, strict=True))
+    for small in (1, 10):
+        assert 7 < error[small] / error[100 * small] < 14  # sqrt(100) = 10, far from 100
+
+
+def test_redundant_copies_of_the_data_leave_sigma_and_the_gradient_unchanged(digits_net):
+    *_, G = digits_net
+    once = mb.gradient_noise(G, [1], draws=1)
+    copies = mb.gradient_noise(np.tile(G, (3, 1)), [1], draws=1)
+    assert copies.m == 3 * once.m
+    assert copies.sigma == pytest.approx(once.sigma, rel=1e-9)
+    assert copies.grad_norm == pytest.approx(once.grad_norm, rel=1e-9)
+
+
+def test_without_replacement_the_error_follows_the_finite_population_correction(digits_net):
+    *_, G = digits_net
+    m = len(G)
+    noise = mb.gradient_noise(G, [10, 100, 1000, m], draws=25, seed=2, replace=False)
+    np.testing.assert_allclose(noise.rms_error[:3], noise.predicted[:3], rtol=0.2)
+    assert noise.rms_error[-1] < 1e-12 and noise.predicted[-1] == 0
+
+
+def test_loglog_slope_reads_off_the_exponent():
+    x = np.array([1.0, 10.0, 100.0])
+    assert mb.loglog_slope(x, 3 * x**-0.5) == pytest.approx(-0.5)
+
+
+# --- 3. batch vs stochastic (online) vs minibatch ----------------------------------------------
+
+
+def test_per_example_processed_minibatch_and_online_beat_batch_gradient_descent(digits_net):
+    data, *_ = digits_net
+    runs = {"batch": (None, 1.5, 10), "minibatch": (32, 0.5), "online": (1, 0.03)}
+    race = mb.batch_size_race(data.X_train, data.y_train, runs, epochs=1)
+    batch, minibatch, online = race.values()
+    m = len(data.y_train)
+    assert not any(curve.diverged for curve in race.values())
+    assert batch.examples[1] == m and minibatch.examples[-1] == 33 * 32
+    assert online.examples[-1] == m
+    batch_after_one_pass = batch.train_loss[batch.examples <= m][-1]
+    assert minibatch.train_loss[-1] < 0.5 * batch_after_one_pass
+    assert online.train_loss[-1] < 0.5 * batch_after_one_pass
+    # batch gradient descent needs several passes to get where the minibatch run got in one
+    assert batch.examples_to(minibatch.train_loss[-1]) >= 5 * m
+
+
+# --- 4. what a batch costs ---------------------------------------------------------------------
+
+
+def test_time_per_example_has_one_positive_time_per_batch_size(digits_net):
+    _, _, J, theta, _ = digits_net
+    sizes = [1, 8, 64]
+    for threads in (1, None):
+        times = mb.time_per_example(J, theta, sizes, threads=threads, examples=64, repeats=1)
+        assert times.shape == (3,) and np.all(np.isfinite(times)) and np.all(times > 0)
+    with pytest.raises(ValueError, match="batch size must be <= m"):
+        mb.time_per_example(J, theta, [J.m + 1])
+
+
+def test_activation_memory_grows_linearly_with_the_batch_size(digits_net):
+    data, net, _, theta, _ = digits_net
+    sizes = [1, 10, 100, 1000]
+    nbytes = [mb.activation_bytes(net, theta, data.X_train[:n]) for n in sizes]
+    per_example = {b // n for b, n in zip(nbytes, sizes, strict=True)}
+    assert len(per_example) == 1 and all(b % n == 0 for b, n in zip(nbytes, sizes, strict=True))
+    # float64 inputs of the two Dense layers (64 and 32 numbers), the ReLU mask (32 booleans)
+    assert per_example == {8 * 64 + 32 + 8 * 32}
+
+
+# --- 5. small batches' noise as a regularizer (the notebook: no measurable effect) ------------
+
+
+def test_noise_regularization_every_run_fits_and_batch_size_changes_less_than_the_seed():
+    runs = mb.noise_regularization(batch_sizes=(8, None), seeds=range(5))  # as the notebook
+    assert len(runs) == 10
+    table = mb.noise_table(runs)
+    assert list(table) == [8, None] and table[None]["vs_full_batch"] == 0
+    for row in table.values():
+        assert row["diverged"] == 0
+        assert row["train_loss"] < 0.01  # every run fits its 180 training images
+        assert row["val_error"] < 0.15  # and generalizes reasonably
+    for b in (8,):  # the claim shown: the effect is smaller than the seed-to-seed spread
+        assert abs(table[b]["vs_full_batch"]) < table[b]["val_error_std"]
+
+
+def test_noise_has_a_cost_minibatches_of_2_diverge_at_the_same_learning_rate():
+    table = mb.noise_table(mb.noise_regularization(batch_sizes=(2,), seeds=range(3)))
+    assert table[2]["diverged"] == 3 and table[2]["vs_full_batch"] is None
+
+
+def test_noise_regularization_checks_its_arguments():
+    with pytest.raises(ValueError, match="train_fraction must be in"):
+        mb.noise_regularization(train_fraction=0.8)
+    with pytest.raises(ValueError, match="hidden must be an integer >= 1"):
+        mb.noise_regularization(hidden=0, seeds=(0,), steps=1)
+
+
+# --- 6. Hessian-based methods need far larger batches ------------------------------------------
+
+
+def test_ill_conditioned_regression_has_about_the_requested_condition_number():
+    for kappa in (10, 1000):
+        f = mb.ill_conditioned_regression(kappa=kappa, d=6, m=5000, seed=3)
+        eigenvalues = np.linalg.eigvalsh(f.batch_hess(None, np.arange(f.m)))
+        assert kappa / 1.5 < eigenvalues[-1] / eigenvalues[0] < 1.5 * kappa
+    with pytest.raises(ValueError, match="kappa must be >= 1"):
+        mb.ill_conditioned_regression(kappa=0.5)
+
+
+def test_both_step_errors_fall_like_one_over_sqrt_n_as_predicted(step_errors):
+    e = step_errors
+    np.testing.assert_allclose(e.gradient_measured, e.gradient, rtol=0.25)
+    np.testing.assert_allclose(e.newton_measured, e.newton, rtol=0.25)
+    assert mb.loglog_slope(e.batch_sizes, e.gradient_measured) == pytest.approx(-0.5, abs=0.05)
+    assert mb.loglog_slope(e.batch_sizes, e.newton_measured) == pytest.approx(-0.5, abs=0.05)
+
+
+def test_the_newton_step_needs_about_100x_the_batch_of_a_gradient_step(step_errors):
+    e = step_errors
+    assert 5 < e.amplification <= e.kappa  # amplified, and at most by kappa(H)
+    n_gradient, n_newton = e.batch_size_for(0.2)
+    # the batch size grows with the square of the amplification ...
+    assert n_newton / n_gradient == pytest.approx(e.amplification**2, rel=0.02)
+    # ... which puts the two where the slide says: ~100 and ~10,000
+    assert 50 <= n_gradient <= 300 and 5000 <= n_newton <= 30000
+
+
+def test_a_minibatch_hessian_fails_near_d_and_still_needs_thousands_of_examples(step_errors):
+    f = mb.ill_conditioned_regression(kappa=1000, d=10, m=2000, seed=0)
+    e = mb.step_errors(f, f.minimizer - 1.0, [5, 100], draws=10)
+    assert e.newton_minibatch_H[0] == np.inf  # n = 5 < d = 10: H_B has no inverse
+    e = step_errors  # n = 10 = d: H_B is barely invertible, the step is wild
+    assert e.newton_minibatch_H[0] > 10 * e.newton_measured[0]
+    assert np.all(e.newton_minibatch_H[e.batch_sizes <= 1000] > 0.2)  # 20%: n > 1000 needed
+    assert np.all(e.newton_minibatch_H > e.gradient_measured)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_amplification_never_exceeds_the_condition_number(seed):
+    rng = np.random.default_rng(seed)
+    kappa = float(rng.choice([3, 30, 300]))
+    f = mb.ill_conditioned_regression(kappa=kappa, d=int(rng.integers(2, 8)), m=500, seed=seed)
+    theta = f.minimizer + rng.normal(size=f.dim)
+    e = mb.step_errors(f, theta, [10], draws=5, seed=seed)
+    assert 0 < e.amplification <= e.kappa * (1 + 1e-9)
+
+
+# --- argument checks ---------------------------------------------------------------------------
+
+
+def test_bad_arguments_get_clear_errors():
+    G = np.ones((4, 2))
+    with pytest.raises(ValueError, match="batch sizes must be <= m = 4"):
+        mb.gradient_noise(G, [5], replace=False)
+    with pytest.raises(ValueError, match="batch size must be an integer >= 1"):
+        mb.gradient_noise(G, [0])
+    with pytest.raises(ValueError, match="draws must be an integer >= 1"):
+        mb.gradient_noise(G, [1], draws=0)
+    with pytest.raises(ValueError, match="n must be <= m = 4"):
+        mb.exact_squared_error(G, 5, replace=False)
+    with pytest.raises(ValueError, match="rel_error must be a finite number > 0"):
+        mb.StepErrors(*[np.ones(1)] * 6, 1.0, 1.0, 1.0).batch_size_for(0.0)
+
+
+# --- plots and the explorer --------------------------------------------------------------------
+
+
+def test_plot_helpers_draw_what_they_are_given(digits_net, step_errors):
+    *_, G = digits_net
+    noise = mb.gradient_noise(G[:200], [1, 10, 100], draws=5)
+    assert len(plot_gradient_noise({"a": noise}).get_lines()) == 2
+    curve = mb.RaceCurve(1, 0.1, np.array([0, 10, 20]), np.array([2.0, 1.0, 0.5]), False)
+    ax = plot_race({"x": curve})
+    assert ax.get_xscale() == "log" and len(ax.get_lines()) == 2
+    assert len(plot_time_per_example([1, 2], {"t": np.ones(2)}).get_lines()) == 1
+    assert len(plot_step_errors(step_errors, tolerance=0.2).get_lines()) == 6
+    plt.close("all")
+
+
+@pytest.fixture
+def explorer():
+    return MinibatchExplorer(batch_size=16, kappa=100)
+
+
+def test_explorer_shows_clouds_of_200_draws_and_a_summary(explorer):
+    assert bytes(explorer.image.value).startswith(PNG)
+    assert len(explorer.clouds[0].get_xdata()) == 200
+    assert explorer.summary().startswith("n = 16, kappa = 100:")
+    assert "H⁻¹g<sub>B</sub>" in explorer.status.value
+
+
+def test_explorer_64x_the_batch_shrinks_both_clouds_8x(explorer):
+    before = dict(explorer.errors)
+    png = explorer.image.value
+    explorer.controls["batch_size"].value = 1024
+    after = explorer.errors
+    assert explorer.image.value != png
+    for what in ("gradient", "newton"):
+        assert before[what] / after[what] == pytest.approx(8, rel=0.2)
+    assert after["gradient inside"] == 1.0 and after["newton inside"] < 1.0
+
+
+def test_explorer_raising_kappa_stretches_only_the_newton_cloud(explorer):
+    explorer.controls["kappa"].value = 1
+    low = dict(explorer.errors)
+    explorer.controls["kappa"].value = 1000
+    high = explorer.errors
+    assert high["newton"] > 3 * low["newton"]
+    assert high["gradient"] < 2 * low["gradient"]
+    assert high["newton"] / high["gradient"] > 3 * low["newton"] / low["gradient"]
+
+
+def test_explorer_checks_its_arguments():
+    with pytest.raises(ValueError, match="batch_size must be one of"):
+        MinibatchExplorer(batch_size=3)
+    with pytest.raises(ValueError, match="kappa must be one of"):
+        MinibatchExplorer(kappa=7)
+    with pytest.raises(ValueError, match="draws must be an integer >= 1"):
+        MinibatchExplorer(draws=0)
