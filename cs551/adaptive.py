@@ -1,0 +1,134 @@
+"""Adaptive learning rates (notebook 08): what AdaGrad and RMSProp do to each parameter's rate.
+
+The slides' boxes "Steps for AdaGrad", "Steps for RMSProp" and "Steps for RMSProp with
+Nesterov" are ``cs551.optim.AdaGrad``, ``RMSProp`` and ``RMSPropNesterov`` (``Adam``, beyond
+the slides, too). This module looks inside them:
+
+- ``effective_lr``: each parameter's own step size, eps / (delta + sqrt(r)) for AdaGrad and
+  eps / sqrt(delta + r) for RMSProp, from the optimizer's state r;
+- ``record``: a ``minimize`` run that also keeps those rates at every step;
+- ``rmsprop_weights``: the weight (1 - rho) rho^j that RMSProp's r gives to the squared
+  gradient of j steps ago (AdaGrad's r weighs every past gradient 1);
+- ``escape_step``: when a run leaves a saddle;
+- ``train_on_digits``: the course's MLP on the digits, one ``History`` per optimizer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _validate as check
+from .nn import one_blas_thread
+from .objectives import Objective
+from .optim import AdaGrad, Adam, Optimizer, RMSProp, RMSPropNesterov, Trajectory, minimize
+
+
+def effective_lr(optimizer: Optimizer, state: dict) -> np.ndarray:
+    """Each parameter's step size after the step that produced ``state``.
+
+    The step was Delta theta_i = -effective_lr_i * g_i, with
+
+        AdaGrad:           eps / (delta + sqrt(r))            (slide "Steps for AdaGrad")
+        RMSProp (+Nesterov): eps / sqrt(delta + r)          (slides "Steps for RMSProp ...")
+        Adam:              eps / ((sqrt(r^) + delta) (1 - beta1^t))  (times the average s, not g)
+
+    eps is the rate of the step just taken (k - 1, for a schedule).
+    """
+    if "r" not in state:
+        raise ValueError(f"optimizer must keep a squared-gradient accumulator r, got {optimizer!r}")
+    r, lr = state["r"], optimizer.lr_at(max(state["k"] - 1, 0))
+    if isinstance(optimizer, AdaGrad):
+        return lr / (optimizer.delta + np.sqrt(r))  # eps / (delta + sqrt(r))
+    if isinstance(optimizer, (RMSProp, RMSPropNesterov)):
+        return lr / np.sqrt(optimizer.delta + r)  # eps / sqrt(delta + r)
+    if isinstance(optimizer, Adam):
+        t = max(state["k"], 1)
+        r_hat = r / (1 - optimizer.beta2**t)
+        return lr / ((np.sqrt(r_hat) + optimizer.delta) * (1 - optimizer.beta1**t))
+    raise ValueError(f"optimizer must be AdaGrad, RMSProp, RMSPropNesterov or Adam, "
+                     f"got {optimizer!r}")
+
+
+class _Recording(Optimizer):
+    """An adaptive optimizer that writes down its effective rates after every step."""
+
+    def __init__(self, optimizer: Optimizer):
+        self.optimizer, self.rates = optimizer, []
+
+    def init(self, theta):
+        self.rates = []
+        return self.optimizer.init(theta)
+
+    def step(self, objective, theta, state):
+        self.optimizer.step(objective, theta, state)
+        self.rates.append(effective_lr(self.optimizer, state))
+
+
+@dataclass
+class AdaptiveRun:
+    """A ``Trajectory`` and ``rates[k]``: the effective rate of each parameter at step k + 1."""
+
+    trajectory: Trajectory
+    rates: np.ndarray  # shape (steps, d)
+
+    def __getattr__(self, name):  # thetas, values, diverged, steps, theta, value
+        return getattr(self.trajectory, name)
+
+
+def record(optimizer: Optimizer, objective: Objective, theta0: np.ndarray,
+           steps: int) -> AdaptiveRun:
+    """``minimize(optimizer, objective, theta0, steps)``, keeping each step's ``effective_lr``."""
+    recording = _Recording(optimizer)
+    effective_lr(optimizer, optimizer.init(np.zeros(objective.dim)))  # fail early if no r
+    trajectory = minimize(recording, objective, theta0, steps)
+    rates = np.array(recording.rates[:trajectory.steps]).reshape(trajectory.steps, objective.dim)
+    trajectory.optimizer = optimizer
+    return AdaptiveRun(trajectory, rates)
+
+
+def rmsprop_weights(rho: float, k: int) -> np.ndarray:
+    """The weights of RMSProp's r_k = sum_j w_j g_{k-j}^2 (r_0 = 0): w_j = (1 - rho) rho^j.
+
+    Index j = 0 is the newest gradient, j = k - 1 the first. They sum to 1 - rho^k:
+    the memory spans about 1 / (1 - rho) steps, and everything older than n steps
+    weighs rho^n together. AdaGrad's r = sum_j g_{k-j}^2 has all weights 1.
+    """
+    rho = check.unit_interval("rho", rho)
+    return (1 - rho) * rho ** np.arange(check.non_negative_int("k", k))
+
+
+def escape_step(trajectory: Trajectory, threshold: float = 1.0, coordinate: int = 1) -> int | None:
+    """The first step k with |theta_k[coordinate]| >= threshold (None if it never gets there).
+
+    On ``Saddle`` (f = x^2 - y^2, start on the x axis) this is when a run has left
+    the saddle along its escape direction y.
+    """
+    threshold = check.positive("threshold", threshold)
+    far = np.nonzero(np.abs(trajectory.thetas[:, coordinate]) >= threshold)[0]
+    return int(far[0]) if len(far) else None
+
+
+def train_on_digits(optimizers: Mapping[str, Optimizer], *, steps: int = 300,
+                    batch_size: int = 32, hidden: Sequence[int] = (32,), seed: int = 0,
+                    every: int = 10) -> dict:
+    """Train ``mlp([64, *hidden, 10])`` on the digits with each optimizer, from the same start.
+
+    Same initial theta, same seeded minibatches for every optimizer; returns label ->
+    ``cs551.nn.History`` (training loss and error every ``every`` steps, validation too).
+    The matrices are small, so BLAS runs on one thread (faster than several here).
+    """
+    from .data import digits
+    from .nn import Classifier, mlp, train
+
+    data = digits()
+    net = mlp([64, *hidden, 10])
+    J = Classifier(net, data.X_train, data.y_train, batch_size=batch_size, seed=seed)
+    theta0 = net.init(seed=seed)
+    with one_blas_thread():
+        return {label: train(opt, J, theta0, steps, X_val=data.X_val, y_val=data.y_val,
+                             every=every) for label, opt in optimizers.items()}
+
+

@@ -1,0 +1,449 @@
+"""Stochastic gradient descent: what the minibatch noise does (notebook 05).
+
+Slides "Stochastic gradient descent" (both of them). The optimizer is
+``cs551.optim.SGD`` (theta <- theta - eps_k g, with g from a sampled minibatch);
+the schedules eps_k are in ``cs551.optim``. This module holds the experiments
+that show the slides' claims:
+
+- ``gradient_covariance``: the covariance of the minibatch gradient at a point.
+  At the minimum its mean (the true gradient) is 0, the minibatch gradient is not.
+- ``gradient_norms``: ||grad J(theta_k)|| and ||g_k|| along a run: batch gradient
+  descent drives both to 0, SGD with a constant eps does not.
+- ``noise_ball_sweep``: with a constant eps, SGD hovers around theta* in a "noise
+  ball" whose mean squared radius is proportional to eps; measured, and predicted
+  exactly (``stationary_msd``) and to first order (``first_order_msd``);
+  ``noisy_quadratic_msd`` is the exact radius on a quadratic with ``NoisyGradient``.
+- ``squared_distances``: ||theta_k - theta*||^2 along a run; ``compare_schedules``
+  averages it over 100 runs at once (``stacked_copies``); ``partial_sums``: sum eps_k
+  and sum eps_k^2 (the Robbins-Monro conditions).
+- ``examples_to_tolerance``: how many training examples SGD and batch gradient
+  descent process before the excess risk is below a tolerance.
+- ``NoisyGradient``: a 2-D landscape seen through noisy gradients, a model of
+  minibatch noise for the course's landscapes (``tail_msd``: the size of the cloud
+  of its last iterates); ``train_digits``: the real problem.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _validate as check
+from .minibatch import per_example_gradients
+from .objectives import LeastSquares, MinibatchObjective, Objective, Quadratic
+from .optim import Optimizer, quiet_overflow
+
+
+class NoisyGradient(Objective):
+    """A landscape whose gradient comes with noise: g = grad f(theta) + sigma xi, xi ~ N(0, I).
+
+    The simplest model of a minibatch gradient: unbiased, with covariance sigma^2 I.
+    ``value`` and ``hess`` are the landscape's own; ``full_grad`` is the exact
+    gradient. The noise is seeded and ``minimize`` calls ``reset()``, so runs repeat.
+
+    >>> f = NoisyGradient(ill_conditioned_quadratic(10), sigma=0.5)
+    """
+
+    def __init__(self, objective: Objective, sigma: float, seed: int = 0):
+        self.objective = objective
+        self.sigma = check.non_negative("sigma", sigma)
+        self.seed = check.non_negative_int("seed", seed)
+        self.dim = objective.dim
+        self.name = f"{objective.name}, noisy gradient (σ={self.sigma:g})"
+        self.bounds, self.start = objective.bounds, objective.start
+        self.minimizer = objective.minimizer
+        self.reset()
+
+    def reset(self) -> None:
+        """Restart the noise from ``seed``."""
+        self.rng = np.random.default_rng(self.seed)
+
+    def value(self, theta):
+        return self.objective.value(theta)
+
+    def grad(self, theta):
+        return self.objective.grad(theta) + self.sigma * self.rng.standard_normal(self.dim)
+
+    def full_grad(self, theta) -> np.ndarray:
+        return self.objective.grad(theta)
+
+    def hess(self, theta):
+        return self.objective.hess(theta)
+
+
+def gradient_covariance(objective: MinibatchObjective, theta: np.ndarray,
+                        batch_size: int | None = None) -> np.ndarray:
+    """Sigma_B, the covariance of the minibatch gradient g at theta, computed exactly.
+
+    With per-example gradients g_i (``cs551.minibatch.per_example_gradients``), their
+    mean grad J(theta) and S = 1/m sum (g_i - grad J)(g_i - grad J)^T, a minibatch of B
+    examples drawn without replacement (as ``MinibatchObjective.sample`` does) has
+
+        E[g] = grad J(theta),    Cov[g] = Sigma_B = (m - B) / (m - 1) * S / B.
+
+    At theta* the mean is 0 but Sigma_B is not: the minibatch gradient does not vanish.
+    ``batch_size`` defaults to the objective's (None: the full batch, Sigma = 0).
+    """
+    m = objective.m
+    B = (objective.batch_size or m) if batch_size is None else batch_size
+    if not isinstance(B, (int, np.integer)) or not 1 <= B <= m:
+        raise ValueError(f"batch_size must be an integer in [1, {m}], got {batch_size!r}")
+    G = per_example_gradients(objective, check.vector("theta", theta, objective.dim))
+    centered = G - G.mean(axis=0)
+    S = centered.T @ centered / m
+    return (m - B) / max(m - 1, 1) / B * S
+
+
+class _Recorder:
+    """An objective that remembers the gradients its optimizer asked for."""
+
+    def __init__(self, objective):
+        self.objective, self.used, self.true = objective, [], []
+
+    def grad(self, theta):
+        g = self.objective.grad(theta)
+        self.used.append(float(np.linalg.norm(g)))
+        exact = getattr(self.objective, "full_grad", self.objective.grad)
+        self.true.append(float(np.linalg.norm(exact(theta))))
+        return g
+
+    def __getattr__(self, name):
+        return getattr(self.objective, name)
+
+
+def gradient_norms(optimizer: Optimizer, objective: Objective, theta0: np.ndarray,
+                   steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """(||grad J(theta_k)||, ||g_k||) for k = 0 .. steps - 1 along a run.
+
+    The first is the true gradient at the iterate (``full_grad``), the second the
+    gradient the optimizer used (a minibatch gradient, for SGD). With batch
+    gradient descent they are the same, and both go to 0.
+    """
+    steps = check.positive_int("steps", steps)
+    theta = check.vector("theta0", theta0, objective.dim)
+    if hasattr(objective, "reset"):
+        objective.reset()
+    recorder = _Recorder(objective)
+    state = optimizer.init(theta)
+    with quiet_overflow():
+        for _ in range(steps):
+            optimizer.step(recorder, theta, state)
+    return np.array(recorder.true), np.array(recorder.used)
+
+
+def iterates(optimizer: Optimizer, objective: Objective, theta0: np.ndarray, steps: int,
+             blowup: float = 1e8) -> tuple[np.ndarray, bool]:
+    """(theta_0 .. theta_n, diverged): a run like ``minimize``'s, without evaluating J.
+
+    For explorers that redraw a path on every slider move: only the gradients the
+    optimizer asks for are computed. Stops (``diverged=True``) at the first iterate
+    that is not finite or has ||theta|| > ``blowup``; that iterate is not kept.
+    """
+    steps = check.non_negative_int("steps", steps)
+    theta = check.vector("theta0", theta0, objective.dim)
+    if hasattr(objective, "reset"):
+        objective.reset()
+    thetas = np.empty((steps + 1, theta.size))
+    thetas[0] = theta
+    state = optimizer.init(theta)
+    with quiet_overflow():
+        for k in range(1, steps + 1):
+            optimizer.step(objective, theta, state)
+            if not np.all(np.isfinite(theta)) or theta @ theta > blowup**2:
+                return thetas[:k].copy(), True
+            thetas[k] = theta
+    return thetas, False
+
+
+def squared_distances(optimizer: Optimizer, objective: Objective, theta0: np.ndarray,
+                      steps: int, target: np.ndarray | None = None) -> np.ndarray:
+    """||theta_k - theta*||^2 for k = 0 .. steps (theta* = ``objective.minimizer`` by default).
+
+    Like ``minimize`` (same minibatches, same ``reset``), but it keeps only the
+    distances and never evaluates the training loss, so long runs stay cheap.
+    A run that blows up gets ``inf`` from there on.
+    """
+    steps = check.non_negative_int("steps", steps)
+    theta = check.vector("theta0", theta0, objective.dim)
+    target = objective.minimizer if target is None else check.vector("target", target)
+    if hasattr(objective, "reset"):
+        objective.reset()
+    out = np.full(steps + 1, np.inf)
+    out[0] = np.sum((theta - target) ** 2)
+    state = optimizer.init(theta)
+    with quiet_overflow():
+        for k in range(1, steps + 1):
+            optimizer.step(objective, theta, state)
+            out[k] = np.sum((theta - target) ** 2)
+            if not math.isfinite(out[k]) or out[k] > 1e16:
+                out[k:] = np.inf
+                break
+    return out
+
+
+def tail_msd(thetas: np.ndarray, target: np.ndarray, fraction: float = 0.25) -> float:
+    """Mean of ||theta_k - target||^2 over the last ``fraction`` of the iterates (n, d)."""
+    thetas = np.asarray(getattr(thetas, "thetas", thetas), dtype=float)
+    if not 0 < fraction <= 1:
+        raise ValueError(f"fraction must be in (0, 1], got {fraction!r}")
+    tail = thetas[len(thetas) - max(1, int(fraction * len(thetas))):]
+    return float(np.mean(np.sum((tail - target) ** 2, axis=1)))
+
+
+def first_order_msd(H: np.ndarray, covariance: np.ndarray, lr: float) -> float:
+    """E||theta - theta*||^2 of SGD's noise ball for small eps: (eps / 2) tr(H^-1 Sigma).
+
+    Near theta*, delta = theta - theta* follows delta <- (I - eps H) delta - eps xi
+    with Cov[xi] = Sigma. Its stationary covariance P solves
+    P = (I - eps H) P (I - eps H) + eps^2 Sigma, i.e. H P + P H - eps H P H = eps Sigma;
+    dropping the eps H P H term and taking the trace of H^-1 (...) gives
+    tr P = (eps / 2) tr(H^-1 Sigma): proportional to eps.
+    """
+    lr = check.positive("lr", lr)
+    return float(0.5 * lr * np.trace(np.linalg.solve(H, covariance)))
+
+
+def noisy_quadratic_msd(objective: Objective, sigma: float, lr: float) -> float:
+    """The exact E||theta - theta*||^2 of constant-eps SGD on a quadratic with gradient noise.
+
+    ``objective`` is a ``Quadratic`` (Hessian H, eigenvalues lambda_i) seen through
+    ``NoisyGradient(objective, sigma)``. In H's eigenbasis the coordinates are
+    independent 1-D problems, each with the stationary variance that
+    ``cs551.symbolic.noise_ball_1d`` derives, so
+
+        E||theta - theta*||^2 = sum_i eps sigma^2 / (lambda_i (2 - eps lambda_i)),
+
+    about (eps / 2) sigma^2 tr(H^-1) for small eps. ``inf`` when eps >= 2 / lambda_max.
+    """
+    lr = check.positive("lr", lr)
+    sigma = check.non_negative("sigma", sigma)
+    lam = np.linalg.eigvalsh(objective.hess(objective.minimizer))
+    if lam[0] <= 0:
+        raise ValueError(f"objective must have a positive definite Hessian, got eigenvalues {lam}")
+    if lr * lam[-1] >= 2:
+        return math.inf
+    return float(np.sum(lr * sigma**2 / (lam * (2 - lr * lam))))
+
+
+def stationary_msd(objective: LeastSquares, lr: float) -> float:
+    """The exact E||theta - theta*||^2 of single-example SGD on least squares, after burn-in.
+
+    With one example i per step, the gradient at theta is x_i x_i^T delta + g*_i
+    (g*_i is example i's gradient at theta*), so delta = theta - theta* follows
+
+        delta <- (I - eps x_i x_i^T) delta - eps g*_i.
+
+    The example i is independent of delta and E[delta] -> 0, so the stationary
+    P = E[delta delta^T] solves P = E_i[A_i P A_i^T] + eps^2 E_i[g*_i g*_i^T] with
+    A_i = I - eps x_i x_i^T: a linear system for vec P, solved here. Returns
+    ``inf`` when eps is too large for the second moment to settle.
+    """
+    lr = check.positive("lr", lr)
+    if objective.batch_size != 1:
+        raise ValueError(f"stationary_msd is exact for batch_size=1, got {objective.batch_size!r}"
+                         " (use first_order_msd with gradient_covariance for other sizes)")
+    X, d = objective.X, objective.dim
+    G = per_example_gradients(objective, objective.minimizer)
+    Z = np.einsum("ij,ik->ijk", X, X).reshape(len(X), d * d)  # rows: vec(x_i x_i^T)
+    eye = np.eye(d)
+    H = X.T @ X / len(X)
+    # E_i[A_i (x) A_i] = I - eps (H (x) I + I (x) H) + eps^2 E[(x x^T) (x) (x x^T)]
+    M = np.eye(d * d) - lr * (np.kron(H, eye) + np.kron(eye, H)) + lr**2 * Z.T @ Z / len(X)
+    if np.max(np.abs(np.linalg.eigvals(M))) >= 1:
+        return math.inf
+    P = np.linalg.solve(np.eye(d * d) - M, (lr**2 * G.T @ G / len(X)).ravel()).reshape(d, d)
+    return float(np.trace(P))
+
+
+def noise_ball(optimizer: Optimizer, objective: MinibatchObjective, steps: int,
+               burn_in: int) -> float:
+    """Mean of ||theta_k - theta*||^2 over k = burn_in + 1 .. steps, starting *at* theta*.
+
+    The run starts at the minimum: the minibatch gradient there is not 0, so SGD
+    walks away and settles into its noise ball; the time average measures it.
+    """
+    steps = check.positive_int("steps", steps)
+    burn_in = check.non_negative_int("burn_in", burn_in)
+    if burn_in >= steps:
+        raise ValueError(f"burn_in must be < steps = {steps}, got {burn_in!r}")
+    distances = squared_distances(optimizer, objective, objective.minimizer, steps)
+    return float(np.mean(distances[burn_in + 1:]))
+
+
+@dataclass(frozen=True)
+class NoiseBall:
+    """What ``noise_ball_sweep`` measured: one entry per learning rate."""
+
+    lrs: np.ndarray
+    measured: np.ndarray
+    exact: np.ndarray
+    first_order: np.ndarray
+    steps: np.ndarray
+
+    def slope(self, max_lr: float | None = None) -> float:
+        """The log-log slope of the measured radius^2 against eps (1: proportional)."""
+        keep = self.lrs <= (max_lr if max_lr is not None else np.inf)
+        return float(np.polyfit(np.log(self.lrs[keep]), np.log(self.measured[keep]), 1)[0])
+
+    def table(self) -> str:
+        rows = [f"{'eps':>6} {'steps':>6} {'measured':>9} {'exact':>9} {'eps/2 tr(H^-1 S)':>17}"]
+        for lr, n, meas, ex, fo in zip(self.lrs, self.steps, self.measured, self.exact,
+                                       self.first_order, strict=True):
+            rows.append(f"{lr:6.3g} {n:6d} {meas:9.3g} {ex:9.3g} {fo:17.3g}")
+        return "\n".join(rows)
+
+
+def noise_ball_sweep(objective: LeastSquares, lrs: Sequence[float], samples: int = 100,
+                     min_steps: int = 1000) -> NoiseBall:
+    """The noise ball of constant-eps SGD for each eps in ``lrs``: measured and predicted.
+
+    For each eps the run is long enough for about ``samples`` independent looks at
+    the ball. The run starts at theta*, and E||theta_k - theta*||^2 climbs to its
+    stationary value like 1 - (1 - eps lambda_min)^(2k) (the 1-D model of
+    ``cs551.symbolic.noise_ball_1d``): after a burn-in of 2 / (eps lambda_min) steps it
+    is within e^-4 = 2% of it. The distance forgets its past in about
+    1 / (2 eps lambda_min) steps, so ``samples`` / (2 eps lambda_min) more steps are
+    averaged (at least ``min_steps`` in all).
+    ``exact`` needs batch size 1 (``stationary_msd``); otherwise it is NaN.
+    """
+    from .optim import SGD
+
+    lrs = np.array([check.positive("lr", lr) for lr in lrs])
+    samples = check.positive_int("samples", samples)
+    H = objective.X.T @ objective.X / objective.m
+    lam_min = float(np.linalg.eigvalsh(H)[0])
+    covariance = gradient_covariance(objective, objective.minimizer)
+    measured, exact, first, steps = [], [], [], []
+    for lr in lrs:
+        burn_in = math.ceil(2 / (lr * lam_min))
+        n = max(min_steps, burn_in + math.ceil(samples / (2 * lr * lam_min)))
+        measured.append(noise_ball(SGD(float(lr)), objective, n, burn_in))
+        exact.append(stationary_msd(objective, lr) if objective.batch_size == 1 else np.nan)
+        first.append(first_order_msd(H, covariance, lr))
+        steps.append(n)
+    return NoiseBall(lrs, np.array(measured), np.array(exact), np.array(first), np.array(steps))
+
+
+def stacked_copies(objective: Quadratic, copies: int) -> Quadratic:
+    """``copies`` independent copies of a quadratic, stacked into one of dimension copies * d.
+
+    theta = (theta^(1), ..., theta^(copies)) and f(theta) = sum_r f(theta^(r)): the
+    Hessian is block diagonal, so gradient steps never mix the copies, and with
+    ``NoisyGradient`` every copy gets its own independent noise. One SGD run on the
+    stack is ``copies`` independent runs at the Python cost of one; ||theta - theta*||^2
+    divided by ``copies`` is their average squared distance.
+    """
+    copies = check.positive_int("copies", copies)
+    if not isinstance(objective, Quadratic):
+        raise ValueError(f"objective must be a cs551.objectives.Quadratic, got {objective!r}")
+    stack = Quadratic(np.kron(np.eye(copies), objective.H), np.tile(objective.b, copies),
+                      name=f"{copies} copies of {objective.name}")
+    if objective.start is not None:
+        stack.start = np.tile(objective.start, copies)
+    return stack
+
+
+def compare_schedules(schedules: Mapping[str, float | Callable[[int], float]],
+                      objective: Quadratic, sigma: float, steps: int, runs: int = 100,
+                      seed: int = 0) -> dict[str, np.ndarray]:
+    """E||theta_k - theta*||^2 for SGD with each schedule, averaged over ``runs`` runs.
+
+    The runs are ``stacked_copies`` of the quadratic with gradient noise sigma
+    (``NoisyGradient``, the same ``seed`` for every schedule), all started at
+    ``objective.start``. Returns k -> the average squared distance, k = 0 .. steps.
+    """
+    from .optim import SGD
+
+    runs = check.positive_int("runs", runs)
+    stack = NoisyGradient(stacked_copies(objective, runs), sigma, seed)
+    return {name: squared_distances(SGD(lr), stack, stack.start, steps) / runs
+            for name, lr in schedules.items()}
+
+
+def partial_sums(schedule: float | Callable[[int], float],
+                 checkpoints: Sequence[int]) -> np.ndarray:
+    """sum_{k < N} eps_k and sum_{k < N} eps_k^2 at each N in ``checkpoints``: shape (n, 2).
+
+    ``schedule`` is a constant eps or a schedule k -> eps_k (k = 0, 1, ...).
+    Robbins-Monro asks for the first to grow without bound and the second to stay
+    bounded; the numbers show which way each schedule goes.
+    """
+    checkpoints = [check.positive_int("checkpoint", n) for n in checkpoints]
+    if not callable(schedule):
+        lr = check.positive("schedule", schedule)
+        schedule = lambda k: lr  # noqa: E731 -- a constant schedule
+    eps = np.array([schedule(k) for k in range(max(checkpoints))])
+    s1, s2 = np.cumsum(eps), np.cumsum(eps**2)
+    return np.array([[s1[n - 1], s2[n - 1]] for n in checkpoints])
+
+
+@dataclass(frozen=True)
+class ToleranceRun:
+    """What ``examples_to_tolerance`` found."""
+
+    reached: bool
+    steps: int
+    examples: int
+    m: int
+
+    @property
+    def passes(self) -> float:
+        """Examples processed, in passes (epochs) over the training set."""
+        return self.examples / self.m
+
+
+def examples_to_tolerance(optimizer: Optimizer, objective: LeastSquares, theta0: np.ndarray,
+                          tol: float, max_steps: int = 100_000) -> ToleranceRun:
+    """Run until J(theta) - J* <= ``tol``; count the training examples the gradients used.
+
+    Slide "Stochastic gradient descent": on a large training set, SGD may get
+    within a fixed tolerance before it has processed every example once. The
+    count is the objective's ``examples_seen`` (m per step for the full batch).
+    """
+    tol = check.positive("tol", tol)
+    max_steps = check.positive_int("max_steps", max_steps)
+    theta = check.vector("theta0", theta0, objective.dim)
+    objective.reset()
+    H = objective.X.T @ objective.X / objective.m
+    target = objective.minimizer
+    state = optimizer.init(theta)
+    with quiet_overflow():
+        for k in range(1, max_steps + 1):
+            optimizer.step(objective, theta, state)
+            delta = theta - target
+            excess = 0.5 * delta @ H @ delta  # = J(theta) - J*, exactly
+            if excess <= tol:
+                return ToleranceRun(True, k, objective.examples_seen, objective.m)
+            if not math.isfinite(excess):
+                break
+    return ToleranceRun(False, k, objective.examples_seen, objective.m)
+
+
+@functools.cache
+def _digits():
+    from .data import digits
+
+    return digits()
+
+
+def train_digits(optimizer: Optimizer, *, steps: int = 300, batch_size: int | None = 32,
+                 hidden: Sequence[int] = (32,), activation: str = "relu",
+                 theta0: np.ndarray | None = None, seed: int = 0, every: int = 10):
+    """Train ``cs551.nn.mlp([64, *hidden, 10])`` on the digits: the course's real problem.
+
+    The training set (1,078 images), seeded minibatches of ``batch_size``
+    (``None``: the full batch), softmax cross-entropy, ``cs551.nn.train`` with the
+    validation set recorded. theta0 defaults to ``net.init(seed)``. Returns the
+    ``History`` (loss and error every ``every`` steps; ``diverged`` if it blew up).
+    """
+    from .nn import Classifier, mlp, train
+
+    data = _digits()
+    net = mlp([64, *hidden, 10], activation)
+    J = Classifier(net, data.X_train, data.y_train, batch_size=batch_size, seed=seed)
+    theta0 = net.init(seed=seed) if theta0 is None else theta0
+    return train(optimizer, J, theta0, steps, X_val=data.X_val, y_val=data.y_val, every=every)

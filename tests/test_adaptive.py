@@ -1,0 +1,310 @@
+"""Notebook 08: adaptive learning rates (AdaGrad, RMSProp, RMSProp + Nesterov, Adam)."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import sympy as sp  # noqa: E402
+
+from cs551.adaptive import (  # noqa: E402
+    effective_lr,
+    escape_step,
+    record,
+    rmsprop_weights,
+    train_on_digits,
+)
+from cs551.objectives import (  # noqa: E402
+    GradientOracle,
+    Quadratic,
+    Rosenbrock,
+    Saddle,
+    ill_conditioned_quadratic,
+    random_quadratic,
+)
+from cs551.optim import SGD, AdaGrad, Adam, RMSProp, RMSPropNesterov, minimize  # noqa: E402
+from cs551.plots import plot_effective_rates  # noqa: E402
+from cs551.symbolic import adaptive_steps_scale_free, rmsprop_memory  # noqa: E402
+from cs551.widgets import AdaptiveExplorer  # noqa: E402
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+# --- the algorithm boxes, one step by hand ---------------------------------------------------
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_two_steps_of_each_box_by_hand_equal_the_library(seed):
+    f = random_quadratic(4, kappa=30, seed=seed)
+    theta0 = np.random.default_rng(seed).normal(size=4)
+    lr, rho, alpha, delta, beta1, beta2 = 0.05, 0.8, 0.7, 1e-6, 0.9, 0.99
+    t, r = theta0.copy(), np.zeros(4)
+    for _ in range(2):  # AdaGrad: r <- r + g g; theta <- theta - eps / (delta + sqrt r) g
+        g = f.grad(t)
+        r = r + g * g
+        t = t - lr / (delta + np.sqrt(r)) * g
+    np.testing.assert_allclose(minimize(AdaGrad(lr, delta), f, theta0, 2).theta, t, rtol=1e-12)
+    t, r = theta0.copy(), np.zeros(4)
+    for _ in range(2):  # RMSProp: r <- rho r + (1 - rho) g g; theta -= eps / sqrt(delta + r) g
+        g = f.grad(t)
+        r = rho * r + (1 - rho) * g * g
+        t = t - lr / np.sqrt(delta + r) * g
+    np.testing.assert_allclose(minimize(RMSProp(lr, rho, delta), f, theta0, 2).theta, t,
+                               rtol=1e-12)
+    t, r, v = theta0.copy(), np.zeros(4), np.zeros(4)
+    for _ in range(2):  # RMSProp + Nesterov: gradient at theta + alpha v
+        g = f.grad(t + alpha * v)
+        r = rho * r + (1 - rho) * g * g
+        v = alpha * v - lr / np.sqrt(delta + r) * g
+        t = t + v
+    got = minimize(RMSPropNesterov(lr, rho, alpha, delta), f, theta0, 2).theta
+    np.testing.assert_allclose(got, t, rtol=1e-12)
+    t, s, r = theta0.copy(), np.zeros(4), np.zeros(4)
+    for k in (1, 2):  # Adam, with bias correction
+        g = f.grad(t)
+        s, r = beta1 * s + (1 - beta1) * g, beta2 * r + (1 - beta2) * g * g
+        t = t - lr * (s / (1 - beta1**k)) / (np.sqrt(r / (1 - beta2**k)) + delta)
+    np.testing.assert_allclose(minimize(Adam(lr, beta1, beta2, delta), f, theta0, 2).theta, t,
+                               rtol=1e-12)
+
+
+@pytest.mark.parametrize("opt", [AdaGrad(0.3, delta=0.0), Adam(0.3, delta=0.0)])
+def test_first_adagrad_and_adam_step_is_eps_times_the_sign_of_g(opt):
+    f = ill_conditioned_quadratic(1000)
+    theta = np.array([2.0, -0.5])
+    step = minimize(opt, f, theta, 1).theta - theta
+    np.testing.assert_allclose(step, -0.3 * np.sign(f.grad(theta)), rtol=1e-12)
+
+
+def test_first_rmsprop_step_is_eps_over_sqrt_one_minus_rho_times_the_sign():
+    f = ill_conditioned_quadratic(1000)
+    theta = np.array([2.0, -0.5])
+    step = minimize(RMSProp(0.1, rho=0.99, delta=0.0), f, theta, 1).theta - theta
+    np.testing.assert_allclose(step, -0.1 / np.sqrt(0.01) * np.sign(f.grad(theta)))
+
+
+# --- effective learning rates ----------------------------------------------------------------
+
+@pytest.mark.parametrize("opt", [AdaGrad(0.2), RMSProp(0.05, 0.9), Adam(0.05)])
+def test_effective_lr_is_the_step_divided_by_the_gradient(opt):
+    g_seq = np.random.default_rng(3).normal(size=(6, 3))
+    gradients = iter(g_seq)
+    feed = GradientOracle(lambda theta: next(gradients), dim=3)
+    theta, state = np.zeros(3), opt.init(np.zeros(3))
+    for k in range(6):
+        before = theta.copy()
+        opt.step(feed, theta, state)
+        if isinstance(opt, Adam):  # Adam moves along its average s, not along g
+            np.testing.assert_allclose(theta - before, -effective_lr(opt, state) * state["s"])
+        else:
+            np.testing.assert_allclose(theta - before, -effective_lr(opt, state) * g_seq[k])
+
+
+def test_record_keeps_the_rates_of_every_step_and_the_same_path_as_minimize():
+    f = ill_conditioned_quadratic(100)
+    run = record(AdaGrad(1.0), f, f.start, 50)
+    np.testing.assert_array_equal(run.thetas, minimize(AdaGrad(1.0), f, f.start, 50).thetas)
+    assert run.rates.shape == (50, 2)
+    # AdaGrad's r only grows: every rate is non-increasing
+    assert np.all(np.diff(run.rates, axis=0) <= 1e-15)
+    # the flat direction gets the larger rate: |g_2| / |g_1| = kappa |theta_2| / |theta_1| at step 1
+    np.testing.assert_allclose(run.rates[0, 0] / run.rates[0, 1], 100 / 9, rtol=1e-5)  # delta
+    assert np.all(run.rates[:, 0] > 2 * run.rates[:, 1])
+
+
+def test_effective_lr_refuses_optimizers_without_an_accumulator():
+    with pytest.raises(ValueError, match="optimizer must"):
+        effective_lr(SGD(0.1), {"k": 1})
+    with pytest.raises(ValueError, match="optimizer must"):
+        record(SGD(0.1), ill_conditioned_quadratic(), np.zeros(2), 3)
+
+
+# --- adaptive steps do not see the curvature ---------------------------------------------------
+
+def test_sympy_adaptive_steps_do_not_depend_on_the_curvature():
+    steps = adaptive_steps_scale_free()
+    lam = sp.Symbol("lambda", positive=True)
+    assert lam in steps["gradient descent"].free_symbols
+    for name in ("AdaGrad", "RMSProp"):
+        assert lam not in steps[name].free_symbols
+    # and the simplified AdaGrad step is the original one, for lambda = 3
+    theta, s, eps = sp.symbols("theta s epsilon", positive=True)
+    original = -eps * 3 * theta / sp.sqrt(9 * s + 9 * theta**2)
+    assert sp.simplify(steps["AdaGrad"] - original) == 0
+
+
+@pytest.mark.parametrize("opt", [AdaGrad(1.0, delta=0.0), RMSProp(0.1, delta=0.0),
+                                 RMSPropNesterov(0.03, delta=0.0)])
+def test_adaptive_paths_are_the_same_for_every_kappa_on_a_diagonal_quadratic(opt):
+    start = np.array([-9.0, 1.0])
+    paths = [minimize(opt, ill_conditioned_quadratic(k), start, 200).thetas for k in (1, 100, 1e4)]
+    for path in paths[1:]:
+        np.testing.assert_allclose(path, paths[0], atol=1e-9)
+    gd = [minimize(SGD(1.9), ill_conditioned_quadratic(k), start, 200).thetas for k in (1, 1e4)]
+    assert np.abs(gd[0] - gd[1]).max() > 1.0  # gradient descent does see it
+
+
+def test_a_rotation_breaks_the_curvature_independence():
+    # per-coordinate rates cannot undo a rotation: the claim of "Try it yourself" 1
+    c = np.sqrt(0.5)
+    R = np.array([[c, -c], [c, c]])
+    start = np.array([-9.0, 1.0])
+    ends = [minimize(AdaGrad(1.0, delta=0.0), Quadratic(R @ np.diag([1 / k, 1.0]) @ R.T),
+                     start, 200).theta for k in (1, 1e4)]
+    assert np.linalg.norm(ends[0] - ends[1]) > 1.0
+
+
+def test_adagrad_beats_gradient_descent_on_the_ill_conditioned_quadratic():
+    f = ill_conditioned_quadratic(100)
+    gd = min(minimize(SGD(lr), f, f.start, 200).value for lr in (1.0, 1.5, 1.9))
+    assert minimize(AdaGrad(1.0), f, f.start, 200).value < gd / 100
+
+
+def test_rmsprop_with_a_constant_rate_hovers_at_a_distance_set_by_eps():
+    f = ill_conditioned_quadratic(100)
+    for lr in (0.1, 0.03, 0.01):
+        late = np.linalg.norm(minimize(RMSProp(lr), f, f.start, 3000).thetas[-200:], axis=1)
+        assert np.all((0.3 * lr < late) & (late < lr))  # neither converging nor drifting off
+
+
+# --- RMSProp's memory ---------------------------------------------------------------------------
+
+def test_rmsprop_memory_sums_symbolically_and_numerically():
+    memory = rmsprop_memory()
+    rho, k, n = sp.Symbol("rho"), sp.Symbol("k", integer=True, nonnegative=True), 7
+    assert sp.simplify(memory["average age"] - 1 / (1 - rho)) == 0
+    w = rmsprop_weights(0.9, 500)
+    assert w.sum() == pytest.approx(float(memory["sum of the first k weights"].subs(
+        {rho: 0.9, k: 500})))
+    assert w[n:].sum() == pytest.approx(0.9**n - 0.9**500)
+    assert (np.arange(1, 501) * w).sum() == pytest.approx(1 / (1 - 0.9), rel=1e-6)
+
+
+def test_try_it_yourself_answers():
+    # 2: for rho = 0.99 the weights first sum to 0.9 after 230 steps
+    assert rmsprop_weights(0.99, 230).sum() >= 0.9 > rmsprop_weights(0.99, 229).sum()
+    # 4: RMSProp + Nesterov (alpha = 0.9, as in the explorer) on Rosenbrock in 400 steps
+    f = Rosenbrock()
+    for lr in (2e-3, 3e-3):
+        assert minimize(RMSPropNesterov(lr, 0.9, 0.9), f, f.start, 400).value < 1e-3
+    assert minimize(RMSPropNesterov(1e-3, 0.9, 0.9), f, f.start, 400).value > 1e-3
+
+
+def test_try_it_yourself_3_zero_gradient_with_delta_zero_is_nan_and_delta_avoids_it():
+    flat = GradientOracle(lambda theta: np.array([theta[0], 0.0]), dim=2)
+    for opt in (AdaGrad(0.1, delta=0.0), RMSProp(0.1, delta=0.0)):
+        theta, state = np.ones(2), opt.init(np.ones(2))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            opt.step(flat, theta, state)
+        assert np.isnan(theta[1])
+    for opt in (AdaGrad(0.1), RMSProp(0.1), RMSPropNesterov(0.1)):
+        theta, state = np.ones(2), opt.init(np.ones(2))
+        opt.step(flat, theta, state)
+        assert theta[1] == 1.0
+
+
+def test_rmsprop_r_is_the_geometrically_weighted_sum_of_squared_gradients():
+    G = np.random.default_rng(0).normal(size=(40, 3))
+    gradients = iter(G)
+    feed = GradientOracle(lambda theta: next(gradients), dim=3)
+    opt = RMSProp(1e-3, rho=0.8)
+    state = opt.init(np.zeros(3))
+    for _ in range(40):
+        opt.step(feed, np.zeros(3), state)
+    np.testing.assert_allclose(state["r"], rmsprop_weights(0.8, 40) @ G[::-1] ** 2)
+
+
+def test_rmsprop_weights_reject_bad_input():
+    with pytest.raises(ValueError, match="rho must be in"):
+        rmsprop_weights(1.0, 5)
+    with pytest.raises(ValueError, match="k must be"):
+        rmsprop_weights(0.9, -1)
+
+
+# --- AdaGrad shrinks too early; RMSProp forgets -------------------------------------------------
+
+def test_adagrad_stalls_on_rosenbrock_where_rmsprop_keeps_going():
+    f = Rosenbrock()
+    ada = min(minimize(AdaGrad(lr), f, f.start, 1000).value for lr in (0.3, 1.0, 3.0, 10.0))
+    rms = min(minimize(RMSProp(lr), f, f.start, 1000).value for lr in (0.003, 0.01, 0.03, 0.1))
+    assert ada > 5 * rms
+    a = record(AdaGrad(1.0), f, f.start, 1000).rates
+    r = record(RMSProp(0.01), f, f.start, 1000).rates
+    assert np.all(a[9] < a[0] / 5)  # AdaGrad's rates collapse during the steep start
+    np.testing.assert_allclose(a[-1], a[9], rtol=0.02)  # ... and stay frozen
+    assert np.all(r[-1] > 3 * r[:20].min(axis=0))  # RMSProp's recover
+
+
+# --- saddle ---------------------------------------------------------------------------------------
+
+def test_adaptive_methods_escape_the_saddle_sooner_than_gradient_descent():
+    f = Saddle()
+    gd = escape_step(minimize(SGD(0.1), f, f.start, 100))
+    assert gd == pytest.approx(np.log(1000) / np.log(1.2), abs=2)  # y grows by 1 + 2 eps
+    for opt in (AdaGrad(0.1), RMSProp(0.1), RMSPropNesterov(0.1), Adam(0.1)):
+        assert escape_step(minimize(opt, f, f.start, 100)) < gd / 2
+
+
+def test_escape_step_is_none_when_the_run_stays_and_checks_its_threshold():
+    run = minimize(SGD(0.1), ill_conditioned_quadratic(), np.array([0.5, 0.5]), 10)
+    assert escape_step(run, 1.0) is None
+    with pytest.raises(ValueError, match="threshold must be"):
+        escape_step(run, 0.0)
+
+
+# --- digits ---------------------------------------------------------------------------------------
+
+def test_adaptive_methods_train_the_digits_mlp_faster_than_sgd_at_the_same_eps():
+    histories = train_on_digits({"SGD": SGD(0.01), "RMSProp": RMSProp(0.01),
+                                 "Adam": Adam(0.01), "AdaGrad": AdaGrad(0.05)},
+                                steps=100, every=50)
+    for h in histories.values():
+        assert not h.diverged and h.steps == [0, 50, 100]
+    assert histories["RMSProp"].train_loss[-1] < histories["SGD"].train_loss[-1] / 3
+    assert histories["Adam"].train_loss[-1] < histories["SGD"].train_loss[-1] / 3
+    assert histories["AdaGrad"].train_loss[-1] < histories["AdaGrad"].train_loss[0] / 10
+
+
+# --- plots and explorer ---------------------------------------------------------------------------
+
+def test_plot_effective_rates_draws_one_line_per_method_and_coordinate():
+    ax = plot_effective_rates({"a": np.ones((5, 2)), "b": np.ones((5, 2))}, reference={"gd": 1.0})
+    assert len(ax.get_lines()) == 5 and ax.get_yscale() == "log"
+    plt.close(ax.figure)
+
+
+def test_adaptive_explorer_runs_what_its_controls_say():
+    e = AdaptiveExplorer(lr=0.3, steps=40)
+    assert bytes(e.image.value).startswith(PNG)
+    f = ill_conditioned_quadratic(20)
+    expected = minimize(RMSProp(0.3, 0.9), f, f.start, 40)
+    np.testing.assert_allclose(e.paths["RMSProp"].get_xdata(), expected.thetas[:, 0])
+    assert "RMSProp: f = " in e.summary()
+    png = e.image.value
+    e.controls["rho"].value = 0.5
+    assert e.image.value != png
+    np.testing.assert_allclose(e.paths["RMSProp"].get_xdata(),
+                               minimize(RMSProp(0.3, 0.5), f, f.start, 40).thetas[:, 0])
+    rates = e.rates["AdaGrad", 0].get_ydata()
+    np.testing.assert_allclose(rates, record(AdaGrad(0.3), f, f.start, 40).rates[:, 0])
+
+
+def test_adaptive_explorer_switches_landscape_and_escapes_the_saddle():
+    e = AdaptiveExplorer(lr=0.1, steps=60)
+    e.controls["landscape"].value = "saddle"
+    assert e.ax_path.get_title() == "saddle"
+    assert escape_step(e.runs["RMSProp"].trajectory) < escape_step(e.runs["gradient descent"])
+    e.controls["landscape"].value = "Rosenbrock"
+    assert e.ax_path.get_title() == "Rosenbrock"
+    assert len(e._background_artists) >= 2  # contours and the start marker, replaced
+    assert "Rosenbrock, lr = 0.1" in e.summary()
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"landscape": "moon"}, "landscape must be"), ({"lr": 5.0}, "lr must be"),
+    ({"rho": 1.0}, "rho must be"), ({"steps": 0}, "steps must be"),
+])
+def test_adaptive_explorer_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        AdaptiveExplorer(**kwargs)

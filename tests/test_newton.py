@@ -1,0 +1,227 @@
+"""Notebook 09: Newton's method -- derivation, saddles, damping, cost, batch size, digits."""
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from cs551.minibatch import ill_conditioned_regression, step_errors
+from cs551.newton import (
+    digits_logistic,
+    first_below,
+    newton_multipliers,
+    newton_step_flops,
+    solve_times,
+    solve_with_flop_count,
+)
+from cs551.objectives import Quadratic, Rosenbrock, Saddle, random_quadratic
+from cs551.optim import SGD, Newton, SaddleFreeNewton, minimize
+from cs551.symbolic import damped_newton_factor, elimination_flops, newton_from_quadratic_model
+from cs551.widgets import OptimizerExplorer
+
+# --- the update from the quadratic model ---------------------------------------------------------
+
+
+def test_sympy_critical_point_of_the_model_is_theta0_minus_H_inverse_g():
+    newton = newton_from_quadratic_model()
+    assert newton["difference"] == sp.zeros(2, 1)
+    # the model's gradient vanishes at the critical point
+    model, point = newton["model"], newton["critical point"]
+    t1, t2 = sp.symbols("theta_1 theta_2")
+    for t in (t1, t2):
+        assert sp.simplify(sp.diff(model, t).subs({t1: point[0], t2: point[1]})) == 0
+
+
+@pytest.mark.parametrize("kappa", [1, 1e3, 1e6])
+def test_one_newton_step_lands_on_the_minimum_of_any_quadratic(kappa):
+    f = random_quadratic(dim=8, kappa=kappa, seed=3)
+    theta0 = np.random.default_rng(0).normal(size=8)
+    one = minimize(Newton(), f, theta0, 1).theta
+    assert np.linalg.norm(one - f.minimizer) < 1e-12 * kappa * np.linalg.norm(theta0 - f.minimizer)
+
+
+def test_newton_beats_gradient_descent_on_rosenbrock_by_three_orders_of_magnitude():
+    f = Rosenbrock()
+    newton = first_below(minimize(Newton(), f, f.start, 10).values, 1e-10)
+    gd = first_below(minimize(SGD(2e-3), f, f.start, 12_000).values, 1e-10)
+    assert newton <= 8 and gd > 1000 * newton
+    assert minimize(SGD(2.2e-3), f, f.start, 100).diverged  # 2e-3 is near the edge
+
+
+def test_newton_from_the_origin_of_rosenbrock_takes_two_exact_steps():
+    run = minimize(Newton(), Rosenbrock(), np.zeros(2), 2)
+    np.testing.assert_allclose(run.thetas, [[0, 0], [1, 0], [1, 1]], atol=1e-12)
+
+
+# --- saddles and damping -------------------------------------------------------------------------
+
+
+def test_newton_jumps_onto_the_saddle_in_one_step():
+    f = Saddle()
+    np.testing.assert_allclose(minimize(Newton(), f, f.start, 1).theta, [0, 0], atol=1e-15)
+
+
+def test_sympy_damped_factor():
+    after, factor = damped_newton_factor()
+    lam, mu, theta = (sp.Symbol("lambda", real=True), sp.Symbol("mu", nonnegative=True),
+                      sp.Symbol("theta", real=True))
+    assert sp.simplify(after - mu * theta / (lam + mu)) == 0
+    assert factor.subs(mu, 0) == 0
+
+
+@pytest.mark.parametrize("mu", [0.0, 0.5, 1.5, 3.0, 10.0])
+def test_measured_damped_factors_match_mu_over_lambda_plus_mu(mu):
+    f = Saddle()
+    run = minimize(Newton(damping=mu), f, f.start, 1)
+    np.testing.assert_allclose(run.thetas[1] / run.thetas[0], newton_multipliers([2, -2], mu),
+                               atol=1e-12)
+
+
+def test_damped_newton_escapes_the_saddle_exactly_when_mu_exceeds_one():
+    f = Saddle()
+    for mu in np.linspace(0.05, 6, 40):
+        if abs(mu - 1) < 0.02 or abs(mu - 2) < 0.02:
+            continue  # the boundary itself, and the singular H + 2 I
+        run = minimize(Newton(damping=float(mu)), f, f.start, 30)
+        escaped = abs(run.theta[1]) > 1.0 or run.diverged
+        assert escaped == (mu > 1), mu
+
+
+def test_damped_newton_step_is_a_descent_direction_when_H_plus_mu_I_is_positive_definite():
+    f, theta = Saddle(), np.array([1.0, 0.5])
+    for mu in (2.5, 3.0, 10.0):  # mu > -lambda_min = 2
+        step = minimize(Newton(damping=mu), f, theta, 1).theta - theta
+        assert step @ f.grad(theta) < 0
+
+
+def test_saddle_free_newton_doubles_the_negative_curvature_direction():
+    f = Saddle()
+    run = minimize(SaddleFreeNewton(), f, f.start, 4)
+    np.testing.assert_allclose(run.thetas[1:, 1] / run.thetas[:-1, 1], 2.0)
+    np.testing.assert_allclose(run.thetas[1:, 0], 0.0, atol=1e-15)
+    np.testing.assert_allclose(newton_multipliers([2, -2], 0, saddle_free=True), [0, 2])
+
+
+def test_saddle_free_newton_equals_newton_on_a_positive_definite_quadratic():
+    f = random_quadratic(5, kappa=50, seed=2)
+    theta = np.ones(5)
+    for mu in (0.0, 0.3):
+        np.testing.assert_allclose(minimize(SaddleFreeNewton(mu), f, theta, 1).theta,
+                                   minimize(Newton(mu), f, theta, 1).theta, atol=1e-10)
+
+
+def test_bad_damping_and_singular_systems_raise():
+    with pytest.raises(ValueError, match="damping must be"):
+        SaddleFreeNewton(-1.0)
+    with pytest.raises(ValueError, match="damping"):
+        newton_multipliers([2, -2], 2.0)
+    with pytest.raises(np.linalg.LinAlgError):
+        minimize(SaddleFreeNewton(), Quadratic(np.diag([1.0, 0.0])), np.ones(2), 1)
+
+
+# --- cost ----------------------------------------------------------------------------------------
+
+
+def test_elimination_solves_and_counts_two_thirds_d_cubed():
+    total, leading = elimination_flops()
+    (d_symbol,) = total.free_symbols
+    assert leading == sp.Rational(2, 3)
+    for d in (1, 2, 7, 30):
+        H = random_quadratic(d, kappa=20, seed=d).H if d > 1 else np.array([[2.0]])
+        g = np.arange(1.0, d + 1)
+        x, flops = solve_with_flop_count(H, g)
+        np.testing.assert_allclose(x, np.linalg.solve(H, g), rtol=1e-10)
+        assert flops == int(total.subs(d_symbol, d)) == newton_step_flops(d, 1)["solve"]
+
+
+def test_elimination_needs_pivoting_and_rejects_singular_or_non_square():
+    x, _ = solve_with_flop_count(np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([2.0, 3.0]))
+    np.testing.assert_allclose(x, [3.0, 2.0])
+    with pytest.raises(np.linalg.LinAlgError):
+        solve_with_flop_count(np.ones((2, 2)), np.ones(2))
+    with pytest.raises(ValueError, match="square"):
+        solve_with_flop_count(np.ones((2, 3)), np.ones(2))
+
+
+def test_newton_step_flops_grow_like_d_squared_and_d_cubed_against_d():
+    small, big = newton_step_flops(100, 1000), newton_step_flops(1000, 1000)
+    assert big["gradient"] == 10 * small["gradient"]
+    assert big["Hessian"] == 100 * small["Hessian"]
+    assert 900 < big["solve"] / small["solve"] < 1000
+    with pytest.raises(ValueError, match="d must be"):
+        newton_step_flops(0, 10)
+
+
+def test_try_it_yourself_3_newton_step_on_a_hundred_thousand_parameters():
+    cost = newton_step_flops(100_000, 10_000)
+    assert 1e5 < sum(cost.values()) / cost["gradient"] < 3e5
+
+
+def test_solve_times_returns_a_positive_time_per_size():
+    times = solve_times([5, 10], repeats=1)
+    assert set(times) == {5, 10} and all(t > 0 for t in times.values())
+
+
+# --- batch size ----------------------------------------------------------------------------------
+
+
+def test_newton_step_error_amplification_grows_with_kappa_and_is_at_most_kappa():
+    amplifications = []
+    for kappa in (10, 100, 1000):
+        f = ill_conditioned_regression(kappa=kappa, d=10, m=20_000, seed=0)
+        e = step_errors(f, f.minimizer - 1.0, [100], draws=1)
+        assert 1 <= e.amplification <= e.kappa
+        amplifications.append(e.amplification)
+    assert amplifications[0] < amplifications[1] < amplifications[2]
+    n_gd, n_newton = e.batch_size_for(0.1)
+    assert n_newton > 50 * n_gd and n_newton > 10_000
+
+
+# --- logistic regression on the digits -----------------------------------------------------------
+
+
+def test_newton_trains_logistic_regression_in_a_handful_of_iterations():
+    J = digits_logistic((3, 8), l2=1e-3)
+    assert J.dim == 65
+    newton = minimize(Newton(), J, np.zeros(J.dim), 12)
+    f_star = newton.values[-1]
+    gaps = newton.values - f_star
+    assert first_below(gaps, 1e-6) <= 9
+    # quadratic convergence at the end: the exponent of the gap grows by a factor >= 1.5
+    k = first_below(gaps, 1e-5)
+    assert np.log(gaps[k + 1]) / np.log(gaps[k]) > 1.4
+    lam_max = np.linalg.eigvalsh(J.hess(np.zeros(J.dim)))[-1]
+    gd = minimize(SGD(1.9 / lam_max), J, np.zeros(J.dim), 300)
+    assert not gd.diverged and gd.values[-1] - f_star > 1e-5
+    assert J.error_rate(newton.theta) < 0.02
+
+
+def test_digits_logistic_checks_its_classes():
+    with pytest.raises(ValueError, match="classes must be"):
+        digits_logistic((1, 2, 3))
+
+
+def test_first_below():
+    assert first_below([3.0, 2.0, 0.5, 0.1], 1.0) == 2
+    assert first_below([3.0, 2.0], 1.0) is None
+    with pytest.raises(ValueError, match="tol must be"):
+        first_below([1.0], 0.0)
+
+
+# --- the notebook's explorer ---------------------------------------------------------------------
+
+
+def test_damping_slider_decides_whether_newton_escapes_the_saddle():
+    methods = {"damped Newton": Newton, "saddle-free Newton": SaddleFreeNewton,
+               "gradient descent": SGD}
+    e = OptimizerExplorer(Saddle(), methods, damping=0.5, lr=0.1, steps=15)
+    assert set(e.controls) == {"lr", "damping", "steps", "x0", "y0"}
+    assert abs(e.trajectories["damped Newton"].value) < 1e-12  # converged onto the saddle
+    png = e.image.value
+    e.controls["damping"].value = 3.0
+    assert e.image.value != png
+    run = e.trajectories["damped Newton"]
+    assert run.diverged or abs(run.theta[1]) > 1  # escaped
+    np.testing.assert_allclose(e.lines["damped Newton"].get_ydata()[:3],
+                               minimize(Newton(3.0), Saddle(), Saddle().start, 2).thetas[:, 1])
+    e.controls["y0"].value = 0.0  # on the axis nothing can leave
+    assert abs(e.trajectories["saddle-free Newton"].theta[1]) == 0

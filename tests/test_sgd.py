@@ -1,0 +1,460 @@
+"""Notebook 05: stochastic gradient descent -- schedules, Robbins-Monro, the noise ball."""
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import sympy as sp  # noqa: E402
+
+from cs551 import sgd  # noqa: E402
+from cs551.data import linear_regression_data  # noqa: E402
+from cs551.minibatch import per_example_gradients  # noqa: E402
+from cs551.objectives import (  # noqa: E402
+    LeastSquares,
+    Quadratic,
+    Rosenbrock,
+    ill_conditioned_quadratic,
+)
+from cs551.optim import (  # noqa: E402
+    SGD,
+    exponential_decay,
+    inverse_decay,
+    inverse_sqrt_decay,
+    linear_decay,
+    minimize,
+)
+from cs551.plots import plot_last_iterates, plot_noise_ball, plot_training_runs  # noqa: E402
+from cs551.symbolic import linear_decay_sums, noise_ball_1d, robbins_monro_table  # noqa: E402
+from cs551.widgets import SGDExplorer  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def least_squares():
+    """The notebook's problem: 200 examples, 2 parameters, one example per step."""
+    X, y, _ = linear_regression_data(m=200, d=2, noise=0.5, seed=0)
+    return LeastSquares(X, y, batch_size=1, seed=0)
+
+
+@pytest.fixture(scope="module")
+def quad():
+    return ill_conditioned_quadratic(kappa=10)
+
+
+# --- schedules (cs551.optim) ----------------------------------------------------------------
+
+
+def test_linear_decay_is_the_slides_formula_then_constant():
+    s = linear_decay(0.5, 0.005, tau=300)
+    for k in (0, 1, 77, 150, 299, 300):
+        alpha = k / 300
+        assert s(k) == pytest.approx((1 - alpha) * 0.5 + alpha * 0.005)
+    assert s(301) == s(10_000) == pytest.approx(0.005)
+
+
+def test_inverse_decay_halves_at_k0_and_falls_like_one_over_k():
+    s = inverse_decay(0.5, k0=20)
+    assert s(0) == 0.5 and s(20) == pytest.approx(0.25)
+    assert s(10_000) * 10_000 == pytest.approx(0.5 * 20, rel=0.01)  # eps_k ~ eps_0 k0 / k
+
+
+def test_inverse_sqrt_decay_falls_like_one_over_sqrt_k():
+    s = inverse_sqrt_decay(0.4, k0=1)
+    assert s(3) == pytest.approx(0.2)
+    assert s(40_000) / s(10_000) == pytest.approx(0.5, rel=1e-3)
+
+
+def test_exponential_decay_is_geometric_and_never_reaches_zero():
+    s = exponential_decay(1.0, gamma=0.5)
+    assert [s(k) for k in range(4)] == [1.0, 0.5, 0.25, 0.125]
+    assert s(100_000) > 0  # kept positive: SGD's lr check would reject 0
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: inverse_decay(0.0), "lr0"),
+        (lambda: inverse_decay(0.1, k0=-1), "k0"),
+        (lambda: inverse_sqrt_decay(-0.1), "lr0"),
+        (lambda: exponential_decay(0.1, gamma=1.0), "gamma"),
+        (lambda: exponential_decay(0.1, gamma=0.0), "gamma"),
+        (lambda: linear_decay(0.1, 0.001, tau=0), "tau"),
+    ],
+)
+def test_schedules_reject_bad_parameters(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_schedules_drive_sgd():
+    f = ill_conditioned_quadratic(10)
+    run = minimize(SGD(inverse_decay(0.5, k0=20)), f, f.start, 200)
+    assert not run.diverged and run.value < 1e-2 * f.value(f.start)
+
+
+# --- Robbins-Monro (SymPy) and partial sums ----------------------------------------------------
+
+
+def test_robbins_monro_table_says_which_schedules_qualify():
+    table = robbins_monro_table()
+    holds = {name: row[3] for name, row in table.items()}
+    assert holds == {"constant": False, "1/k": True, "1/sqrt(k)": False, "1/k^(3/4)": True,
+                     "1/k^2": False, "0.9^k": False}
+    eps0 = sp.Symbol("epsilon_0", positive=True)
+    assert sp.simplify(table["1/k"][2] - sp.pi**2 * eps0**2 / 6) == 0  # Basel
+    assert sp.simplify(table["0.9^k"][1] - 9 * eps0) == 0  # geometric series
+    assert table["1/sqrt(k)"][2] == sp.oo  # the harmonic series
+
+
+def test_partial_sums_grow_as_the_symbolic_sums_say():
+    """sum eps_k grows without bound / stays bounded, as SymPy's table says."""
+    checkpoints = [1_000, 100_000]
+    ratio = {}
+    for name, s in {"1/k": inverse_decay(1.0, k0=1), "1/sqrt(k)": inverse_sqrt_decay(1.0, k0=1),
+                    "exponential": exponential_decay(1.0, gamma=0.9), "constant": 1.0}.items():
+        sums = sgd.partial_sums(s, checkpoints)
+        ratio[name] = sums[1] / sums[0]  # growth of (sum eps, sum eps^2) over 1e3 -> 1e5
+    assert ratio["constant"][0] == pytest.approx(100) and ratio["constant"][1] == pytest.approx(100)
+    assert ratio["1/k"][0] > 1.5 and ratio["1/k"][1] < 1.001  # log growth; converges (pi^2/6)
+    assert ratio["1/sqrt(k)"][0] > 9 and ratio["1/sqrt(k)"][1] > 1.5  # both diverge
+    assert np.allclose(ratio["exponential"], 1)  # both converge
+    sums = sgd.partial_sums(inverse_decay(1.0, k0=1), [100_000])  # eps_k = 1/(k + 1)
+    assert sums[0, 1] == pytest.approx(math.pi**2 / 6, rel=1e-4)
+
+
+def test_partial_sums_rejects_a_bad_schedule():
+    with pytest.raises(ValueError, match="schedule"):
+        sgd.partial_sums(-1.0, [10])
+    with pytest.raises(ValueError, match="checkpoint"):
+        sgd.partial_sums(0.1, [0])
+
+
+def test_linear_decay_sums_match_the_numbers():
+    sums = linear_decay_sums()
+    total = sums["sum_{k=0}^{tau} eps_k"]
+    symbol = {s.name: s for s in total.free_symbols}
+    for eps0, eps_tau, tau in [(0.5, 0.005, 300), (2.0, 0.1, 7)]:
+        exact = total.subs({symbol["epsilon_0"]: eps0, symbol["epsilon_tau"]: eps_tau,
+                            symbol["tau"]: tau})
+        numeric = sgd.partial_sums(linear_decay(eps0, eps_tau, tau), [tau + 1])[0, 0]
+        assert float(exact) == pytest.approx(numeric, rel=1e-12)
+    # the constant tail eps_tau > 0 breaks the second condition
+    assert sums["sum_{k>tau} eps_k"] == sp.oo and sums["sum_{k>tau} eps_k^2"] == sp.oo
+
+
+def test_noise_ball_1d_solves_the_second_moment_recursion():
+    p, first = noise_ball_1d()
+    lam, sigma, eps = sp.symbols("lambda sigma epsilon", positive=True)
+    assert sp.simplify((1 - eps * lam) ** 2 * p + eps**2 * sigma**2 - p) == 0
+    assert sp.simplify(first - eps * sigma**2 / (2 * lam)) == 0
+    assert sp.limit(p / eps, eps, 0) == sigma**2 / (2 * lam)  # proportional to eps
+
+
+# --- the minibatch gradient does not vanish at the minimum -----------------------------------
+
+
+def test_gradient_covariance_matches_sampled_minibatches(least_squares):
+    J = least_squares
+    theta = J.minimizer
+    for B in (1, 10):
+        Sigma = sgd.gradient_covariance(J, theta, B)
+        rng = np.random.default_rng(1)
+        G = per_example_gradients(J, theta)
+        samples = np.array([G[rng.choice(J.m, B, replace=False)].mean(axis=0)
+                            for _ in range(20_000)])
+        assert np.abs(samples.mean(axis=0)).max() < 0.05 * np.sqrt(np.trace(Sigma))
+        np.testing.assert_allclose(np.cov(samples.T), Sigma, rtol=0.08, atol=0.02 * Sigma.max())
+    assert np.allclose(sgd.gradient_covariance(J, theta, J.m), 0)  # the full batch: no noise
+    with pytest.raises(ValueError, match="batch_size"):
+        sgd.gradient_covariance(J, theta, 0)
+
+
+def test_batch_gradient_vanishes_but_the_minibatch_gradient_does_not(least_squares):
+    X, y = least_squares.X, least_squares.y
+    true_gd, used_gd = sgd.gradient_norms(SGD(0.1), LeastSquares(X, y), np.zeros(2), 300)
+    assert true_gd[-1] < 1e-8 and np.allclose(true_gd, used_gd)
+    true_sgd, used_sgd = sgd.gradient_norms(SGD(0.1), least_squares, np.zeros(2), 300)
+    predicted = np.sqrt(np.trace(sgd.gradient_covariance(least_squares, least_squares.minimizer)))
+    assert np.sqrt(np.mean(used_sgd[-100:] ** 2)) == pytest.approx(predicted, rel=0.25)
+    assert true_sgd[-100:].min() > 1e-4  # the iterate keeps moving: never at the minimum
+
+
+# --- the noise ball ---------------------------------------------------------------------------
+
+
+def test_noise_ball_is_proportional_to_the_learning_rate(least_squares):
+    ball = sgd.noise_ball_sweep(least_squares, [0.01, 0.03, 0.1], samples=800)
+    assert ball.slope() == pytest.approx(1.0, abs=0.12)
+    np.testing.assert_allclose(ball.measured, ball.exact, rtol=0.12)
+    # first order is right for small eps, and falls short as eps grows
+    assert ball.first_order[0] == pytest.approx(ball.exact[0], rel=0.03)
+    assert ball.first_order[-1] < 0.9 * ball.exact[-1]
+    assert "eps/2 tr(H^-1 S)" in ball.table()
+
+
+def test_stationary_msd_needs_batch_size_one_and_flags_instability(least_squares):
+    X, y = least_squares.X, least_squares.y
+    with pytest.raises(ValueError, match="batch_size"):
+        sgd.stationary_msd(LeastSquares(X, y, batch_size=5), 0.1)
+    assert sgd.stationary_msd(least_squares, 5.0) == math.inf
+
+
+def test_noisy_quadratic_msd_is_the_symbolic_formula_and_the_measurement(quad):
+    p, _ = noise_ball_1d()
+    lam, sigma, eps = sp.symbols("lambda sigma epsilon", positive=True)
+    for lr in (0.05, 0.2, 1.0):
+        formula = sum(float(p.subs({lam: li, sigma: 0.5, eps: lr})) for li in quad.eigenvalues)
+        assert sgd.noisy_quadratic_msd(quad, 0.5, lr) == pytest.approx(formula, rel=1e-12)
+        copies = sgd.NoisyGradient(sgd.stacked_copies(quad, 200), sigma=0.5, seed=3)
+        measured = sgd.noise_ball(SGD(lr), copies, 3000, burn_in=round(2 / (lr * 0.1))) / 200
+        assert measured == pytest.approx(formula, rel=0.06)
+    assert sgd.noisy_quadratic_msd(quad, 0.5, 2.0) == math.inf  # eps >= 2 / lambda_max
+    with pytest.raises(ValueError, match="positive definite"):
+        sgd.noisy_quadratic_msd(Quadratic(np.diag([1.0, -1.0])), 0.5, 0.1)
+
+
+def test_stacked_copies_are_independent_runs(quad):
+    stack = sgd.stacked_copies(quad, 3)
+    assert stack.dim == 6 and np.allclose(stack.minimizer, 0)
+    theta = np.arange(6.0)
+    assert stack.value(theta) == pytest.approx(sum(quad.value(theta[2 * r:2 * r + 2])
+                                                   for r in range(3)))
+    noisy = sgd.NoisyGradient(stack, sigma=1.0)
+    g = np.array([noisy.grad(theta) - stack.grad(theta) for _ in range(4000)])
+    assert np.abs(np.corrcoef(g.T) - np.eye(6)).max() < 0.06  # independent noise per coordinate
+    with pytest.raises(ValueError, match="Quadratic"):
+        sgd.stacked_copies(Rosenbrock(), 2)
+    with pytest.raises(ValueError, match="copies"):
+        sgd.stacked_copies(quad, 0)
+
+
+def test_noisy_gradient_is_unbiased_seeded_and_resettable(quad):
+    f = sgd.NoisyGradient(quad, sigma=0.5, seed=7)
+    theta = np.array([1.0, -1.0])
+    first = f.grad(theta)
+    f.reset()
+    assert np.array_equal(first, f.grad(theta))
+    g = np.array([f.grad(theta) for _ in range(20_000)])
+    np.testing.assert_allclose(g.mean(axis=0), quad.grad(theta), atol=0.02)
+    assert g.std(axis=0) == pytest.approx([0.5, 0.5], rel=0.03)
+    assert f.value(theta) == quad.value(theta) and np.array_equal(f.full_grad(theta),
+                                                                  quad.grad(theta))
+
+
+def test_decay_shrinks_the_cloud_on_both_landscapes(quad):
+    for f, sigma, lr, steps in [(quad, 0.5, 0.5, 600), (Rosenbrock(), 20, 2e-3, 3000)]:
+        constant = minimize(SGD(lr), sgd.NoisyGradient(f, sigma), f.start, steps)
+        decay = minimize(SGD(linear_decay(lr, lr / 100, steps // 2)), sgd.NoisyGradient(f, sigma),
+                         f.start, steps)
+        assert sgd.tail_msd(decay, f.minimizer) < sgd.tail_msd(constant, f.minimizer) / 3
+
+
+def test_iterates_are_minimizes_without_the_loss(least_squares, quad):
+    thetas, diverged = sgd.iterates(SGD(0.1), least_squares, np.zeros(2), 50)
+    run = minimize(SGD(0.1), least_squares, np.zeros(2), 50)
+    assert not diverged and np.array_equal(thetas, run.thetas)  # same minibatches (reset)
+    thetas, diverged = sgd.iterates(SGD(2.5), quad, quad.start, 500)
+    assert diverged and len(thetas) < 501 and np.all(np.isfinite(thetas))
+
+
+def test_tail_msd():
+    thetas = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0], [3.0, 4.0]])
+    assert sgd.tail_msd(thetas, np.zeros(2), 0.5) == pytest.approx((4 + 25) / 2)
+    assert sgd.tail_msd(thetas, np.zeros(2), 0.01) == pytest.approx(25)
+    with pytest.raises(ValueError, match="fraction"):
+        sgd.tail_msd(thetas, np.zeros(2), 0)
+
+
+# --- what the schedules do -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def schedule_curves(quad):
+    schedules = {"constant": 0.5, "linear": linear_decay(0.5, 0.005, 500),
+                 "1/k": inverse_decay(0.5, k0=20), "1/sqrt(k)": inverse_sqrt_decay(0.5, k0=20),
+                 "exponential": exponential_decay(0.5, gamma=0.98)}
+    return sgd.compare_schedules(schedules, quad, sigma=1.0, steps=4000, runs=100)
+
+
+def test_constant_lr_stays_in_its_noise_ball(schedule_curves, quad):
+    d2 = schedule_curves["constant"]
+    assert np.mean(d2[2000:]) == pytest.approx(sgd.noisy_quadratic_msd(quad, 1.0, 0.5), rel=0.1)
+
+
+def test_one_over_k_keeps_converging_like_one_over_k(schedule_curves):
+    d2 = schedule_curves["1/k"]
+    assert d2[4000] / d2[1000] == pytest.approx(1 / 4, rel=0.35)
+    assert d2[4000] < schedule_curves["constant"][2000:].mean() / 30
+
+
+def test_one_over_sqrt_k_converges_more_slowly(schedule_curves):
+    d2 = schedule_curves["1/sqrt(k)"]
+    assert d2[4000] < d2[1000]  # it does shrink ...
+    assert d2[4000] / d2[2000] > schedule_curves["1/k"][4000] / schedule_curves["1/k"][2000]
+    assert d2[4000] > 3 * schedule_curves["1/k"][4000]  # ... but slower than 1/k
+
+
+def test_exponential_decay_stalls_short_of_the_minimum(schedule_curves, quad):
+    d2 = schedule_curves["exponential"]
+    assert d2[4000] == pytest.approx(d2[1000], rel=1e-6)  # eps_k ~ 1e-35: nothing moves
+    # sum eps_k = 25: along lambda_min the start's offset shrinks by prod (1 - eps_k lambda_min)
+    s = exponential_decay(0.5, gamma=0.98)
+    shrink = np.prod([1 - s(k) * 0.1 for k in range(1000)])
+    assert d2[4000] > (quad.start[0] * shrink) ** 2
+    assert d2[4000] > 3 * schedule_curves["1/k"][4000]
+
+
+def test_linear_decay_ends_in_the_small_ball_of_eps_tau(schedule_curves):
+    d2 = schedule_curves["linear"]
+    assert d2[3000:].mean() < schedule_curves["constant"][2000:].mean() / 10
+
+
+def test_compare_schedules_checks_its_arguments(quad):
+    with pytest.raises(ValueError, match="runs"):
+        sgd.compare_schedules({"c": 0.1}, quad, 1.0, 10, runs=0)
+
+
+# --- SGD within tolerance before one pass ----------------------------------------------------
+
+
+def test_sgd_reaches_the_tolerance_before_one_pass_and_batch_gd_does_not():
+    X, y, _ = linear_regression_data(m=20_000, d=10, noise=0.5, seed=1,
+                                     scales=np.geomspace(1, 0.3, 10))
+    lam = np.linalg.eigvalsh(X.T @ X / len(X))
+    sgd1 = sgd.examples_to_tolerance(SGD(0.05), LeastSquares(X, y, batch_size=1), np.zeros(10),
+                                     tol=0.05)
+    sgd10 = sgd.examples_to_tolerance(SGD(0.3), LeastSquares(X, y, batch_size=10), np.zeros(10),
+                                      tol=0.05)
+    gd = sgd.examples_to_tolerance(SGD(2 / (lam[0] + lam[-1])), LeastSquares(X, y), np.zeros(10),
+                                   tol=0.05)
+    assert sgd1.reached and sgd10.reached and gd.reached
+    assert sgd1.passes < 0.1 and sgd10.passes < 0.1
+    assert gd.passes >= 5 and gd.examples == gd.steps * 20_000
+    assert gd.examples > 100 * max(sgd1.examples, sgd10.examples)
+
+
+def test_excess_risk_in_the_noise_ball_is_eps_over_4_trace_sigma(least_squares):
+    """E[J - J*] = 1/2 tr(H P) = (eps / 4) tr(Sigma) to first order (HP + PH = eps Sigma)."""
+    lr, J = 0.02, least_squares
+    run = minimize(SGD(lr), J, J.minimizer, 20_000)
+    J_star = J.value(J.minimizer)
+    measured = np.mean(run.values[1000:]) - J_star  # burn-in 2 / (eps lambda_min) = 100 steps
+    predicted = lr / 4 * np.trace(sgd.gradient_covariance(J, J.minimizer))
+    assert measured == pytest.approx(predicted, rel=0.1)
+
+
+def test_examples_to_tolerance_reports_failure():
+    X, y, _ = linear_regression_data(m=100, d=2, seed=0)
+    run = sgd.examples_to_tolerance(SGD(1e-4), LeastSquares(X, y, batch_size=1), np.zeros(2),
+                                    tol=1e-6, max_steps=50)
+    assert not run.reached and run.steps == 50 and run.examples == 50
+
+
+# --- the digits -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def digits_runs():
+    def run(lr, batch_size):
+        return sgd.train_digits(SGD(lr), steps=200, batch_size=batch_size, every=25)
+
+    return {"lr 0.01": run(0.01, 32), "lr 0.1": run(0.1, 32), "lr 2": run(2.0, 32),
+            "constant B8": run(0.5, 8), "decay B8": run(linear_decay(0.5, 0.005, 200), 8),
+            "B1": run(0.1, 1), "B64": run(0.1, 64)}
+
+
+def test_digits_learning_rate_too_small_too_large(digits_runs):
+    assert digits_runs["lr 0.01"].train_loss[-1] > 3 * digits_runs["lr 0.1"].train_loss[-1]
+    assert digits_runs["lr 2"].diverged and not digits_runs["lr 0.1"].diverged
+    assert digits_runs["lr 0.1"].val_error[-1] < 0.1
+
+
+def test_digits_linear_decay_calms_a_noisy_constant_rate(digits_runs):
+    constant, decay = digits_runs["constant B8"], digits_runs["decay B8"]
+    assert decay.train_loss[-1] < constant.train_loss[-1] / 3
+    assert max(constant.train_loss[-4:]) > 2 * min(constant.train_loss)  # it jumps back up
+    assert np.all(np.diff(decay.train_loss) < 0)  # the decayed run goes down steadily
+
+
+def test_digits_batch_size_one_is_the_noisiest(digits_runs):
+    assert np.all(np.diff(digits_runs["B64"].train_loss) < 0)  # batch 64 goes down steadily
+    assert np.max(np.diff(np.log(digits_runs["B1"].train_loss))) > np.log(1.5)  # batch 1 jumps up
+    assert digits_runs["B1"].train_loss[-1] > digits_runs["B64"].train_loss[-1]
+
+
+# --- plots ------------------------------------------------------------------------------------
+
+
+def test_plot_helpers(least_squares, quad, digits_runs):
+    ball = sgd.noise_ball_sweep(least_squares, [0.05, 0.1], samples=20)
+    ax = plot_noise_ball(ball)
+    assert len(ax.get_lines()) == 3 and ax.get_xscale() == "log"
+    runs = {"a": minimize(SGD(0.5), sgd.NoisyGradient(quad, 0.5), quad.start, 40)}
+    ax = plot_last_iterates(quad, runs)
+    assert len(ax.get_lines()[-1].get_xdata()) == 10  # the last quarter of 41 iterates
+    assert "mean" in ax.get_legend().get_texts()[0].get_text()
+    fig = plot_training_runs({"x": {"lr 2": digits_runs["lr 2"]},
+                              "y": {"lr 0.1": digits_runs["lr 0.1"]}})
+    assert len(fig.axes) == 2
+    assert "diverged" in fig.axes[0].get_legend().get_texts()[0].get_text()
+    low, high = fig.axes[0].get_ylim()
+    assert high == pytest.approx(10 * digits_runs["lr 2"].train_loss[0])
+    assert 0 < low < digits_runs["lr 2"].train_loss[0]
+    plt.close("all")
+
+
+# --- the explorer -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def explorer():
+    return SGDExplorer(lr=0.2, schedule="constant", batch_size=1, steps=300)
+
+
+def test_explorer_draws_the_run_and_the_predicted_ball(explorer):
+    assert explorer.image.value[:4] == b"\x89PNG"
+    r = explorer.result
+    assert len(explorer.path.get_xdata()) == 301 and not r["diverged"]
+    assert r["predicted"] == pytest.approx(explorer.ball.get_ydata()[0])
+    assert 0.5 < r["last_quarter"] / r["predicted"] < 2  # a constant lr hovers in its ball
+    assert "first-order ball" in explorer.summary()
+
+
+def test_explorer_lr_halves_the_predicted_ball(explorer):
+    before, image = explorer.result["predicted"], explorer.image.value
+    explorer.controls["lr"].value = 0.1
+    assert explorer.result["predicted"] == pytest.approx(before / 2, rel=1e-9)
+    assert explorer.image.value != image
+
+
+def test_explorer_schedules_and_batch_size(explorer):
+    constant = explorer.result["last_quarter"]
+    explorer.controls["schedule"].value = "linear decay"
+    assert explorer.result["final_lr"] == pytest.approx(0.002)
+    assert explorer.result["last_quarter"] < constant / 5
+    explorer.controls["schedule"].value = "1/k"
+    assert explorer.result["last_quarter"] < constant / 5
+    explorer.controls["schedule"].value = "constant"
+    explorer.controls["batch_size"].value = 20
+    assert explorer.result["predicted"] < explorer.predicted_ball(0.2, 1) / 10
+    assert explorer.result["examples"] == 20 * 300
+    explorer.controls["batch_size"].value = 200  # the full batch: batch gradient descent
+    assert explorer.result["predicted"] == 0 and explorer.result["last_quarter"] < 1e-12
+
+
+def test_explorer_reports_divergence(explorer):
+    explorer.controls["lr"].value = 2.5  # beyond 2 / lambda_max
+    assert explorer.result["diverged"]
+    assert "diverged" in explorer.status.value and explorer.summary().endswith("diverged")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"schedule": "cosine"}, "schedule"), ({"batch_size": 3}, "batch_size"),
+    ({"lr": 5.0}, "lr"), ({"lr": 1e-4}, "lr"), ({"steps": 0}, "steps"), ({"steps": 700}, "steps")])
+def test_explorer_checks_its_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        SGDExplorer(**kwargs)
