@@ -21,13 +21,16 @@ statistics when training, population statistics at inference.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import _validate as check
-from .nn import Layer, Network
+from .nn import Classifier, Dense, History, Layer, Network, mlp, one_blas_thread, train
+from .optim import SGD, Optimizer, quiet_overflow
 
 
 @dataclass
@@ -239,11 +242,247 @@ def set_population_statistics(net: Network, theta: np.ndarray, X: np.ndarray,
     rng = np.random.default_rng(check.non_negative_int("seed", seed))
     layers = [i for i, layer in enumerate(net.layers) if isinstance(layer, BatchNorm)]
     inputs: dict[int, list[np.ndarray]] = {i: [] for i in layers}
-    for _ in range(batches):
-        out = X[rng.choice(len(X), size=batch_size, replace=False)]
-        for i, layer in enumerate(net.layers):
-            if i in inputs:
-                inputs[i].append(out)
-            out, _ = layer.forward(net.params(theta, i), out, True)
+    with frozen_running_statistics(net):  # measuring must not move the running averages
+        for _ in range(batches):
+            out = X[rng.choice(len(X), size=batch_size, replace=False)]
+            for i, layer in enumerate(net.layers):
+                if i in inputs:
+                    inputs[i].append(out)
+                out, _ = layer.forward(net.params(theta, i), out, True)
     for i in layers:
         net.layers[i].population = population_statistics(inputs[i])
+
+
+# --- training with batch normalization (notebook 10) ---
+
+
+@contextmanager
+def frozen_running_statistics(net: Network) -> Iterator[None]:
+    """Inside the block, training-mode passes leave the BN layers' running averages alone.
+
+    A training-mode forward pass updates ``running_mean``/``running_var``; passes made
+    only to *measure* something (population statistics, activation histograms) must not.
+    """
+    saved = [(layer, layer.running_mean.copy(), layer.running_var.copy())
+             for layer in net.layers if isinstance(layer, BatchNorm)]
+    try:
+        yield
+    finally:
+        for layer, mean, var in saved:
+            layer.running_mean, layer.running_var = mean, var
+
+
+def fold_network(net: Network, theta: np.ndarray) -> tuple[Network, np.ndarray]:
+    """The inference network N_BN^inf as a plain network: each BN folded into its Dense layer.
+
+    At inference a BN layer is the affine map y = scale x + shift (``fold``), so after
+    a Dense layer x W + b the pair is one Dense layer,
+
+        scale (x W + b) + shift = x (W diag(scale)) + (scale b + shift).
+
+    Returns the new network (Dense and activation layers only) and its parameters.
+    """
+    theta = check.vector("theta", theta, net.n_params)
+    layers: list[Layer] = []
+    params: list[np.ndarray] = []
+    i = 0
+    while i < len(net.layers):
+        layer, p = net.layers[i], net.params(theta, i)
+        following = net.layers[i + 1] if i + 1 < len(net.layers) else None
+        if isinstance(layer, BatchNorm):
+            raise ValueError(f"layer {i} ({layer!r}) must follow a Dense layer to be folded")
+        if isinstance(layer, Dense) and isinstance(following, BatchNorm):
+            scale, shift = fold(*following.split(net.params(theta, i + 1)), following.mean,
+                                following.var, following.eps)
+            W, b = layer.split(p)
+            layers.append(Dense(layer.n_in, layer.n_out))
+            params.append(np.concatenate([(W * scale).ravel(), scale * b + shift]))
+            i += 2
+        else:
+            layers.append(layer)
+            params.append(p.copy())
+            i += 1
+    return Network(layers), np.concatenate(params)
+
+
+@functools.cache
+def _digits():
+    from .data import digits
+
+    return digits()
+
+
+def digits_mlp(depth: int, batchnorm: bool, width: int = 32) -> Network:
+    """A ReLU MLP for the 8 x 8 digits: 64 inputs, ``depth`` hidden layers of ``width``, 10 out."""
+    check.positive_int("depth", depth)
+    return mlp([64] + [check.positive_int("width", width)] * depth + [10], batchnorm=batchnorm)
+
+
+@dataclass
+class Run:
+    """One training run on the digits: the network (with its BN statistics) and its record."""
+
+    net: Network
+    history: History
+    depth: int
+    lr: float
+    batchnorm: bool
+    steps: int
+
+    @property
+    def final_loss(self) -> float:
+        """The last recorded training loss (inf for a run that diverged)."""
+        return np.inf if self.history.diverged else self.history.train_loss[-1]
+
+    def outcome(self) -> str:
+        h = self.history
+        if h.diverged:
+            return f"diverged (last finite record: step {h.steps[-1] if h.steps else 0})"
+        return f"loss {h.train_loss[-1]:.2f}, error {h.train_error[-1]:.0%}"
+
+
+def train_on_digits(depth: int, lr: float, batchnorm: bool, *, steps: int = 200, width: int = 32,
+                    batch_size: int = 32, seed: int = 0, every: int = 10,
+                    optimizer: Optimizer | None = None) -> Run:
+    """SGD(lr) on the digits' training set, ``steps`` minibatches of ``batch_size``, seeded.
+
+    The same initial weights (seed) and the same minibatches for the plain and the BN
+    network, so that a comparison isolates batch normalization. The training loss is
+    recorded every ``every`` steps; a run that blows up reports ``diverged``.
+    """
+    data = _digits()
+    net = digits_mlp(depth, batchnorm, width)
+    objective = Classifier(net, data.X_train, data.y_train, batch_size=batch_size, seed=seed)
+    optimizer = SGD(lr) if optimizer is None else optimizer
+    with one_blas_thread():
+        history = train(optimizer, objective, net.init(seed=seed), steps, every=every)
+    return Run(net, history, depth, float(lr), bool(batchnorm), steps)
+
+
+def compare_learning_rates(depth: int, lrs: Iterable[float], **kwargs) -> dict[tuple, Run]:
+    """``train_on_digits`` with and without BN at each learning rate: {(lr, batchnorm): run}."""
+    return {(lr, bn): train_on_digits(depth, lr, bn, **kwargs)
+            for lr in lrs for bn in (False, True)}
+
+
+def largest_good_lr(runs: dict[tuple, Run], batchnorm: bool, loss: float = 0.5) -> float | None:
+    """The largest learning rate whose run (with or without BN) ends below ``loss``."""
+    good = [lr for (lr, bn), run in runs.items() if bn == batchnorm and run.final_loss < loss]
+    return max(good) if good else None
+
+
+def pre_activations(net: Network, theta: np.ndarray, X: np.ndarray) -> list[np.ndarray]:
+    """The inputs of every activation layer (after BN, if any), in a training-mode pass on X."""
+    with frozen_running_statistics(net):
+        outs = net.activations(theta, X, train=True)
+    return [outs[i - 1] for i, layer in enumerate(net.layers)
+            if i and not isinstance(layer, (Dense, BatchNorm))]
+
+
+def activation_statistics(depth: int, lr: float, batchnorm: bool,
+                          checkpoints: Iterable[int] = (0, 20, 100, 200), *, width: int = 32,
+                          batch_size: int = 32, seed: int = 0, probe: int = 256) -> np.ndarray:
+    """Mean and std of each hidden layer's pre-activations at a few steps of training.
+
+    The "internal covariate shift" picture: while the layers below learn, the
+    distribution of what each layer's nonlinearity receives moves. Trains as
+    ``train_on_digits`` does and, at each checkpoint step, pools the pre-activations
+    of one layer over ``probe`` fixed training examples and all units. Returns an
+    array of shape (checkpoints, depth, 2): [..., 0] the mean, [..., 1] the std.
+    """
+    checkpoints = sorted({check.non_negative_int("checkpoint", k) for k in checkpoints})
+    data = _digits()
+    net = digits_mlp(depth, batchnorm, width)
+    objective = Classifier(net, data.X_train, data.y_train, batch_size=batch_size, seed=seed)
+    theta, optimizer = net.init(seed=seed), SGD(lr)
+    state, X = optimizer.init(theta), data.X_train[:probe]
+    stats = []
+    with quiet_overflow(), one_blas_thread():
+        for k in range(checkpoints[-1] + 1):
+            if k in checkpoints:
+                stats.append([(a.mean(), a.std()) for a in pre_activations(net, theta, X)])
+            if k < checkpoints[-1]:
+                optimizer.step(objective, theta, state)
+    return np.array(stats)
+
+
+def rescaling_effect(net: Network, theta: np.ndarray, X: np.ndarray, y: np.ndarray,
+                     factor: float = 2.0, layer: int = 0) -> tuple[float, float]:
+    """Multiply Dense layer ``layer``'s W and b by ``factor``: what changes on the minibatch (X, y)?
+
+    Returns (relative change of the training-mode outputs, ||g'|| / ||g||), where g is
+    the cross-entropy's gradient in that layer's parameters. If a BN layer follows, the
+    outputs do not change (up to eps) and the gradient shrinks by 1/factor: larger
+    weights get smaller steps. Without BN (ReLU units) the outputs scale too.
+    """
+    from .nn import softmax_cross_entropy
+
+    check.positive("factor", factor)
+    if not 0 <= layer < len(net.layers) or not isinstance(net.layers[layer], Dense):
+        raise ValueError(f"layer must index a Dense layer of net, got {layer!r}")
+    scaled = np.array(theta, dtype=float)
+    net.params(scaled, layer)[:] *= factor  # W, b -> factor W, factor b
+    results = []
+    with frozen_running_statistics(net):
+        for t in (theta, scaled):
+            logits, caches = net.forward(t, X, train=True)
+            _, dlogits = softmax_cross_entropy(logits, y)
+            results.append((logits, net.params(net.backward(t, caches, dlogits), layer)))
+    (out, grad), (out_scaled, grad_scaled) = results
+    change = np.max(np.abs(out_scaled - out)) / np.max(np.abs(out))
+    return float(change), float(np.linalg.norm(grad_scaled) / np.linalg.norm(grad))
+
+
+@dataclass
+class LagRecord:
+    """``running_average_lag``'s record: per step, running average vs population statistics."""
+
+    steps: np.ndarray
+    lr: np.ndarray  # the learning rate in force before each recorded step
+    gap: np.ndarray  # mean |running mean - E[x]| / sqrt(Var[x]) over units and BN layers
+    switch: int
+    momentum: float
+
+
+def running_average_lag(lrs: tuple[float, float] = (0.02, 0.5), switch: int = 100,
+                        steps: int = 200, *, depth: int = 4, momentum: float = 0.9,
+                        every: int = 10, width: int = 32, batch_size: int = 32, seed: int = 0,
+                        batches: int = 30) -> LagRecord:
+    """How far the framework's running mean trails the slide's population mean E_B[mu_B].
+
+    Trains a BN network with SGD at learning rate lrs[0], then lrs[1] from step
+    ``switch`` on. Every ``every`` steps it measures, for each BN layer, the slide's
+    population statistics at the *current* weights (``batches`` minibatches) and the
+    distance of the running mean from them, in units of the population std. The
+    running average mixes the statistics of past weights: the faster the weights move
+    (the larger the learning rate), the further it trails.
+    """
+    check.positive_int("steps", steps)
+    if not 0 <= switch <= steps:
+        raise ValueError(f"switch must be in [0, {steps}], got {switch!r}")
+    lr0, lr1 = (check.positive(f"lrs[{i}]", lr) for i, lr in enumerate(lrs))
+    data = _digits()
+    net = digits_mlp(depth, True, width)
+    layers = [layer for layer in net.layers if isinstance(layer, BatchNorm)]
+    for layer in layers:
+        layer.momentum = check.unit_interval("momentum", momentum)
+    objective = Classifier(net, data.X_train, data.y_train, batch_size=batch_size, seed=seed)
+    optimizer = SGD(lambda k: lr0 if k < switch else lr1)
+    theta = net.init(seed=seed)
+    state = optimizer.init(theta)
+    recorded, gaps = [], []
+    with quiet_overflow(), one_blas_thread():
+        for k in range(1, steps + 1):
+            optimizer.step(objective, theta, state)
+            if k % every:
+                continue
+            set_population_statistics(net, theta, data.X_train, batch_size, batches, seed=k)
+            gap = [np.mean(np.abs(layer.running_mean - layer.population[0])
+                           / np.sqrt(layer.population[1] + layer.eps)) for layer in layers]
+            for layer in layers:
+                layer.population = None
+            recorded.append(k)
+            gaps.append(np.mean(gap))
+    recorded = np.array(recorded)
+    return LagRecord(recorded, np.where(recorded <= switch, lr0, lr1), np.array(gaps), switch,
+                     momentum)

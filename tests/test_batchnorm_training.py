@@ -1,0 +1,348 @@
+"""Batch normalization in networks (notebook 10): mlp(batchnorm=True), inference, training.
+
+The transform, its backward pass and the inference statistics themselves are tested in
+tests/test_batchnorm.py; this file tests what builds on them.
+"""
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from cs551 import batchnorm as bn
+from cs551 import symbolic
+from cs551.gradcheck import numerical_gradient, relative_error
+from cs551.nn import Classifier, Dense, Network, ReLU, Tanh, mlp
+from cs551.widgets import BatchNormExplorer
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+# --- mlp(..., batchnorm=True) ---
+
+
+def test_mlp_puts_a_batchnorm_after_every_hidden_dense_layer_before_its_activation():
+    net = mlp([5, 4, 3, 2], activation="tanh", batchnorm=True)
+    kinds = [type(layer) for layer in net.layers]
+    assert kinds == [Dense, bn.BatchNorm, Tanh, Dense, bn.BatchNorm, Tanh, Dense]
+    assert [layer.n for layer in net.layers if isinstance(layer, bn.BatchNorm)] == [4, 3]
+    assert net.n_params == mlp([5, 4, 3, 2]).n_params + 2 * (4 + 3)  # gamma and beta per unit
+    assert [type(layer) for layer in mlp([5, 2], batchnorm=True).layers] == [Dense]
+
+
+def test_mlp_without_batchnorm_is_unchanged():
+    expected = "Network([Dense(64, 32), ReLU(), Dense(32, 10)], n_params=2410)"
+    assert repr(mlp([64, 32, 10])) == expected
+
+
+def test_mlp_with_batchnorm_backward_matches_finite_differences():
+    net = mlp([3, 5, 4, 2], batchnorm=True)
+    theta = net.init(seed=1) + np.random.default_rng(2).normal(size=net.n_params) * 0.1
+    X = np.random.default_rng(3).normal(size=(6, 3))
+    dout = np.random.default_rng(4).normal(size=(6, 2))
+    grad = net.backward(theta, net.forward(theta, X)[1], dout)
+    numeric = numerical_gradient(lambda t: float(np.sum(dout * net.forward(t, X)[0])), theta)
+    assert relative_error(grad, numeric) < 1e-6
+
+
+def test_mlp_batchnorm_must_be_a_bool():
+    with pytest.raises(ValueError, match="batchnorm must be True or False, got 'yes'"):
+        mlp([3, 2], batchnorm="yes")
+
+
+# --- the transform's invariance and what it means for the gradient ---
+
+
+def test_bn_ignores_a_shift_and_positive_scale_of_its_input_and_its_gradient_is_orthogonal():
+    rng = np.random.default_rng(0)
+    x, gamma, beta = rng.normal(size=(7, 3)) * 4 + 1, rng.normal(size=3), rng.normal(size=3)
+    y, cache = bn.forward(x, gamma, beta, eps=0.0)
+    np.testing.assert_allclose(bn.forward(3.5 * x - 2.0, gamma, beta, eps=0.0)[0], y,
+                               atol=1e-12)
+    dx, _, _ = bn.backward(rng.normal(size=x.shape), cache)
+    np.testing.assert_allclose(dx.sum(axis=0), 0, atol=1e-12)  # no component along a shift
+    np.testing.assert_allclose((cache.x_hat * dx).sum(axis=0), 0, atol=1e-12)  # nor a scaling
+    assert np.abs(dx).max() > 0.1  # and it is not zero
+
+
+@pytest.mark.parametrize("factor, layer", [(2.0, 0), (10.0, 0), (0.5, 3)])
+def test_rescaling_weights_before_bn_leaves_outputs_and_divides_the_gradient(factor, layer):
+    data = bn._digits()
+    X, y = data.X_train[:32], data.y_train[:32]
+    net = bn.digits_mlp(4, batchnorm=True)
+    change, ratio = bn.rescaling_effect(net, net.init(seed=1), X, y, factor, layer)
+    assert change < 1e-4  # only eps = 1e-5 breaks the invariance
+    assert ratio == pytest.approx(1 / factor, rel=1e-4)
+
+
+def test_rescaling_a_plain_relu_network_scales_its_outputs():
+    data = bn._digits()
+    net = bn.digits_mlp(4, batchnorm=False)  # zero biases at init: positively homogeneous
+    change, _ = bn.rescaling_effect(net, net.init(seed=1), data.X_train[:32], data.y_train[:32],
+                                    factor=3.0)
+    assert change == pytest.approx(2.0, rel=1e-9)  # outputs x 3: a change of 200%
+
+
+def test_rescaling_effect_checks_its_arguments():
+    net = bn.digits_mlp(2, batchnorm=True)
+    X, y = np.zeros((4, 64)), np.zeros(4, dtype=int)
+    with pytest.raises(ValueError, match="layer must index a Dense layer of net, got 1"):
+        bn.rescaling_effect(net, net.init(), X, y, layer=1)
+    with pytest.raises(ValueError, match="factor must be a finite number > 0, got 0"):
+        bn.rescaling_effect(net, net.init(), X, y, factor=0)
+
+
+# --- inference: measuring leaves the running averages alone; folding ---
+
+
+def _trained_bn_net(seed=0):
+    net = mlp([4, 6, 5, 3], batchnorm=True)
+    theta = net.init(seed=seed) + np.random.default_rng(seed).normal(size=net.n_params) * 0.2
+    X = np.random.default_rng(seed + 1).normal(size=(200, 4)) * [1, 3, 0.5, 2] + 1
+    for start in range(0, 200, 20):  # training-mode passes set the running averages
+        net.forward(theta, X[start:start + 20], train=True)
+    return net, theta, X
+
+
+def test_population_statistics_and_activation_probes_do_not_move_the_running_averages():
+    net, theta, X = _trained_bn_net()
+    layers = [layer for layer in net.layers if isinstance(layer, bn.BatchNorm)]
+    before = [(layer.running_mean.copy(), layer.running_var.copy()) for layer in layers]
+    bn.set_population_statistics(net, theta, X, batch_size=16, batches=10)
+    bn.pre_activations(net, theta, X)
+    for layer, (mean, var) in zip(layers, before, strict=True):
+        np.testing.assert_array_equal(layer.running_mean, mean)
+        np.testing.assert_array_equal(layer.running_var, var)
+        assert not np.allclose(layer.population[0], mean)  # the two estimates are different
+    net.forward(theta, X[:16], train=True)  # while a real training step still updates them
+    assert not np.array_equal(layers[0].running_mean, before[0][0])
+
+
+def test_evaluating_the_loss_leaves_the_running_averages_a_gradient_step_updates_them():
+    net, theta, X = _trained_bn_net(seed=5)
+    labels = np.arange(len(X)) % 3
+    J = Classifier(net, X, labels, batch_size=16, seed=0)
+    layer = net.layers[1]
+    before = layer.running_mean.copy()
+    J.value(theta)  # a training-mode pass over all of X, to evaluate J(theta)
+    J.error_rate(theta)
+    np.testing.assert_array_equal(layer.running_mean, before)
+    J.grad(theta)  # a training step's minibatch does move them
+    assert not np.array_equal(layer.running_mean, before)
+
+
+@pytest.mark.parametrize("population", [False, True])
+def test_folded_network_reproduces_the_bn_network_at_inference(population):
+    net, theta, X = _trained_bn_net(seed=3)
+    if population:
+        bn.set_population_statistics(net, theta, X, batch_size=20, batches=30)
+    plain, plain_theta = bn.fold_network(net, theta)
+    assert not any(isinstance(layer, bn.BatchNorm) for layer in plain.layers)
+    assert [type(layer) for layer in plain.layers] == [Dense, ReLU, Dense, ReLU, Dense]
+    expected = net.forward(theta, X, train=False)[0]
+    np.testing.assert_allclose(plain.forward(plain_theta, X)[0], expected, rtol=0, atol=1e-12)
+    # and the training-mode outputs (batch statistics) are something else
+    assert np.abs(net.forward(theta, X[:10], train=True)[0] - expected[:10]).max() > 1e-3
+
+
+def test_fold_network_needs_each_batchnorm_after_a_dense_layer():
+    net = Network([bn.BatchNorm(3), Dense(3, 2)])
+    with pytest.raises(ValueError, match=r"layer 0 \(BatchNorm\(3\)\) must follow a Dense layer"):
+        bn.fold_network(net, net.init())
+
+
+# --- the symbolic facts behind inference ---
+
+
+@pytest.mark.parametrize("m", [2, 3, 5])
+def test_expected_minibatch_variance_is_biased_by_m_minus_1_over_m(m):
+    expected, mu, sigma = symbolic.expected_minibatch_variance(m)
+    assert sp.simplify(expected - sp.Rational(m - 1, m) * sigma**2) == 0
+    assert mu not in expected.free_symbols  # the mean does not matter
+
+
+def test_expected_minibatch_variance_agrees_with_sampling():
+    rng = np.random.default_rng(0)
+    samples = rng.normal(3.0, 2.0, size=(200_000, 4))
+    expected, mu, sigma = symbolic.expected_minibatch_variance(4)
+    assert samples.var(axis=1).mean() == pytest.approx(float(expected.subs(sigma, 2.0)), rel=0.01)
+
+
+def test_expected_minibatch_variance_checks_m():
+    with pytest.raises(ValueError, match="m must be an integer >= 2, got 1"):
+        symbolic.expected_minibatch_variance(1)
+
+
+def test_running_average_lag_is_c_alpha_over_1_minus_alpha():
+    weights, lag, alpha, c = symbolic.running_average_lag_symbolic()
+    assert sp.simplify(weights - 1) == 0
+    assert sp.simplify(lag - c * alpha / (1 - alpha)) == 0
+
+
+@pytest.mark.parametrize("momentum, drift", [(0.9, 0.5), (0.99, -0.1), (0.5, 2.0)])
+def test_running_average_lags_a_linear_drift_as_predicted(momentum, drift):
+    spread = np.linspace(-1, 1, 6)[:, None]
+    batches = [np.full((6, 1), drift * t) + spread for t in range(3000)]
+    mean, _ = bn.running_average(batches, momentum=momentum)
+    assert batches[-1].mean() - mean[0] == pytest.approx(drift * momentum / (1 - momentum),
+                                                          rel=1e-6)
+
+
+# --- training deep networks with and without BN (the notebook's experiments) ---
+
+
+@pytest.fixture(scope="module")
+def sweep():
+    return bn.compare_learning_rates(depth=6, lrs=(0.3, 1.0, 3.0), steps=150)
+
+
+def test_the_runs_are_paired_same_start_same_minibatches(sweep):
+    plain, with_bn = sweep[0.3, False], sweep[0.3, True]
+    assert with_bn.net.n_params == plain.net.n_params + 2 * 6 * 32
+    assert plain.history.steps[:3] == [0, 10, 20] and plain.steps == with_bn.steps == 150
+    # identical Dense weights at step 0, hence nearly the same initial loss (BN rescales)
+    assert abs(plain.history.train_loss[0] - with_bn.history.train_loss[0]) < 0.3
+
+
+def test_bn_trains_at_a_learning_rate_where_plain_stalls(sweep):
+    plain, with_bn = sweep[1.0, False], sweep[1.0, True]
+    assert not plain.history.diverged and not with_bn.history.diverged
+    assert plain.final_loss > 1.0  # stuck: cross-entropy of chance is log 10 = 2.3
+    assert with_bn.final_loss < 0.3
+    assert with_bn.history.train_error[-1] < 0.1 < 0.4 < plain.history.train_error[-1]
+
+
+def test_plain_diverges_at_a_learning_rate_bn_survives(sweep):
+    assert sweep[3.0, False].history.diverged
+    assert "diverged" in sweep[3.0, False].outcome()
+    assert not sweep[3.0, True].history.diverged
+    assert sweep[3.0, True].final_loss < sweep[3.0, True].history.train_loss[0]
+
+
+def test_bn_allows_a_larger_learning_rate(sweep):
+    assert bn.largest_good_lr(sweep, batchnorm=True) > bn.largest_good_lr(sweep, batchnorm=False)
+    assert bn.largest_good_lr(sweep, batchnorm=False, loss=0.01) is None
+
+
+def test_after_training_running_averages_and_population_statistics_agree(sweep):
+    run = sweep[1.0, True]
+    net, theta, data = run.net, run.history.theta, bn._digits()
+    running = np.mean(net.predict(theta, data.X_val) != data.y_val)
+    bn.set_population_statistics(net, theta, data.X_train, batch_size=32, batches=50)
+    try:
+        population = np.mean(net.predict(theta, data.X_val) != data.y_val)
+        plain, plain_theta = bn.fold_network(net, theta)
+        folded = np.mean(plain.predict(plain_theta, data.X_val) != data.y_val)
+    finally:
+        for layer in net.layers:
+            if isinstance(layer, bn.BatchNorm):
+                layer.population = None
+    assert population < 0.15  # the trained network generalizes
+    assert abs(running - population) <= 0.01
+    assert folded == population
+
+
+def test_the_deeper_the_plain_network_the_smaller_its_usable_learning_rate():
+    """The notebook's exercise 1: depth 2 vs 8 (the explorer's extremes)."""
+    shallow = bn.compare_learning_rates(2, (0.3, 1.0), steps=150)
+    deep = bn.compare_learning_rates(8, (0.3, 1.0), steps=150)
+    assert bn.largest_good_lr(shallow, batchnorm=False) == 1.0
+    assert bn.largest_good_lr(deep, batchnorm=False) is None  # not even 0.3 reaches 0.5
+    assert bn.largest_good_lr(shallow, batchnorm=True) == bn.largest_good_lr(deep, True) == 1.0
+
+
+@pytest.fixture(scope="module")
+def layer_stats():
+    checkpoints = (0, 50, 150)
+    return {b: bn.activation_statistics(6, 0.1, b, checkpoints) for b in (False, True)}
+
+
+def test_without_bn_pre_activations_shrink_with_depth_then_drift(layer_stats):
+    stats = layer_stats[False]
+    assert stats.shape == (3, 6, 2)
+    std = stats[..., 1]
+    assert std[0, -1] < 0.3 * std[0, 0]  # at initialization: ~ 2^(-1/2) per layer
+    assert std[-1, -1] > 5 * std[0, -1]  # during training the deep layers' scale moves
+    assert abs(stats[-1, -1, 0] - stats[0, -1, 0]) > 0.3  # and so does their mean
+
+
+def test_with_bn_pre_activations_keep_mean_beta_and_std_gamma(layer_stats):
+    stats = layer_stats[True]
+    np.testing.assert_allclose(stats[0, :, 0], 0, atol=1e-9)  # beta = 0 at the start
+    np.testing.assert_allclose(stats[0, :, 1], 1, atol=1e-4)  # gamma = 1 (eps shows at 1e-5)
+    assert np.all(np.abs(np.log(stats[..., 1])) < np.log(1.5))  # moves only with gamma
+    assert np.all(np.abs(stats[..., 0]) < 0.3)
+
+
+def test_activation_statistics_checks_its_checkpoints():
+    with pytest.raises(ValueError, match="checkpoint must be an integer >= 0, got -1"):
+        bn.activation_statistics(2, 0.1, True, checkpoints=(0, -1))
+
+
+def test_running_average_trails_further_after_the_learning_rate_goes_up():
+    record = bn.running_average_lag(lrs=(0.02, 0.5), switch=80, steps=160, batches=20)
+    assert list(record.steps) == list(range(10, 161, 10))
+    assert record.lr[0] == 0.02 and record.lr[-1] == 0.5
+    before = record.gap[(record.steps >= 30) & (record.steps <= 80)].mean()
+    after = record.gap[record.steps > 80].mean()
+    assert after > 1.5 * before
+    assert record.gap[0] > 2 * before  # and at the start it has not forgotten its 0 yet
+
+
+def test_a_slow_running_average_has_not_forgotten_its_start_after_160_steps():
+    """The notebook's exercise 4: momentum 0.99 instead of 0.9."""
+    fast = bn.running_average_lag(lrs=(0.02, 0.5), switch=80, steps=160, batches=20)
+    slow = bn.running_average_lag(lrs=(0.02, 0.5), switch=80, steps=160, batches=20,
+                                  momentum=0.99)
+    assert slow.momentum == 0.99
+    assert slow.gap.min() > 1.5 * fast.gap[fast.steps >= 30].max()
+    assert np.all(np.diff(slow.gap[:8]) < 0)  # still forgetting the initial 0 before the switch
+
+
+def test_running_average_lag_checks_its_arguments():
+    with pytest.raises(ValueError, match=r"switch must be in \[0, 20\], got 30"):
+        bn.running_average_lag(switch=30, steps=20)
+    with pytest.raises(ValueError, match=r"lrs\[1\] must be a finite number > 0, got -1"):
+        bn.running_average_lag(lrs=(0.1, -1), switch=5, steps=10)
+
+
+# --- the explorer ---
+
+
+def test_explorer_shows_the_cached_runs_and_updates_on_a_slider_move(sweep, monkeypatch):
+    explorer = BatchNormExplorer(depth=6, lr=1.0, steps=150, runs=sweep)
+    trained = []
+    real_train = explorer._train
+    monkeypatch.setattr(explorer, "_train",
+                        lambda *a, **k: trained.append(a) or real_train(*a, **k))
+    assert bytes(explorer.image.value).startswith(PNG)
+    history = sweep[1.0, True].history
+    np.testing.assert_array_equal(explorer.lines[True].get_xdata(), history.steps)
+    assert "with BN: loss 0." in explorer.summary()
+    assert "6 hidden layers, lr = 1" in explorer.summary()
+
+    before = explorer.image.value
+    explorer.controls["lr"].value = 3.0  # cached: no training
+    assert trained == [] and explorer.image.value != before
+    assert len(explorer.crosses[False].get_xdata()) == 1  # the plain run diverged: a cross
+    assert len(explorer.crosses[True].get_xdata()) == 0
+    assert "diverged" in explorer.status.value and "plain: diverged" in explorer.summary()
+
+
+def test_explorer_trains_a_new_pair_once_and_caches_it():
+    explorer = BatchNormExplorer(depth=2, lr=0.1, steps=20)
+    assert set(explorer.cache) == {(2, 0.1, False), (2, 0.1, True)}
+    explorer.controls["depth"].value = 4
+    assert (4, 0.1, True) in explorer.cache and len(explorer.cache) == 4
+    run = explorer.cache[4, 0.1, True]
+    assert run.depth == 4 and run.steps == 20
+    np.testing.assert_array_equal(explorer.lines[True].get_ydata(),
+                                  np.clip(run.history.train_loss, *explorer.YLIM))
+    explorer.controls["depth"].value = 2
+    assert len(explorer.cache) == 4
+
+
+def test_explorer_arguments_are_checked():
+    with pytest.raises(ValueError, match=r"depth must be one of \(2, 4, 6, 8\), got 5"):
+        BatchNormExplorer(depth=5)
+    with pytest.raises(ValueError, match="lr must be one of"):
+        BatchNormExplorer(lr=0.2)
