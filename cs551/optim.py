@@ -346,7 +346,19 @@ class linear_decay:  # noqa: N801 -- a schedule is used like a function
 
 # --- more learning-rate schedules (notebook 05) ---
 @dataclass(frozen=True)
-class inverse_decay:  # noqa: N801 -- a schedule is used like a function
+class _decay_after_k0:  # noqa: N801 -- the fields shared by the 1/k and 1/sqrt(k) schedules
+    """eps_0 (``lr0``), held for about ``k0`` steps before the decay takes over."""
+
+    lr0: float
+    k0: float = 1.0
+
+    def __post_init__(self):
+        check.positive("lr0", self.lr0)
+        check.positive("k0", self.k0)
+
+
+@dataclass(frozen=True)
+class inverse_decay(_decay_after_k0):  # noqa: N801 -- a schedule is used like a function
     """The 1/k schedule -- it satisfies the Robbins-Monro conditions of slide
     "Stochastic gradient descent" (sum eps_k = inf, sum eps_k^2 < inf):
 
@@ -361,19 +373,12 @@ class inverse_decay:  # noqa: N801 -- a schedule is used like a function
     (0.5, 0.25, 0.05)
     """
 
-    lr0: float
-    k0: float = 1.0
-
-    def __post_init__(self):
-        check.positive("lr0", self.lr0)
-        check.positive("k0", self.k0)
-
     def __call__(self, k: int) -> float:
         return self.lr0 / (1 + k / self.k0)  # eps_k = eps_0 / (1 + k/k0)
 
 
 @dataclass(frozen=True)
-class inverse_sqrt_decay:  # noqa: N801 -- a schedule is used like a function
+class inverse_sqrt_decay(_decay_after_k0):  # noqa: N801 -- a schedule is used like a function
     """The 1/sqrt(k) schedule: eps_k = eps_0 / sqrt(1 + k / k0).
 
     sum eps_k = inf but also sum eps_k^2 = inf (it behaves like the harmonic
@@ -383,13 +388,6 @@ class inverse_sqrt_decay:  # noqa: N801 -- a schedule is used like a function
     >>> inverse_sqrt_decay(0.4, k0=1)(3)
     0.2
     """
-
-    lr0: float
-    k0: float = 1.0
-
-    def __post_init__(self):
-        check.positive("lr0", self.lr0)
-        check.positive("k0", self.k0)
 
     def __call__(self, k: int) -> float:
         return self.lr0 / math.sqrt(1 + k / self.k0)  # eps_k = eps_0 / sqrt(1 + k/k0)
