@@ -82,6 +82,21 @@ def test_every_notebook_is_listed_in_the_readme_and_the_welcome_notebook():
     assert all((ROOT / "notebooks" / name).exists() for name in listed)
 
 
+
+def test_readme_performance_section_covers_every_benchmark_and_explorer():
+    section = README.split("## Performance", 1)[1].split("\n## ", 1)[0]
+    for script in sorted((ROOT / "benchmarks").glob("*.py")):
+        assert f"benchmarks/{script.name}" in section, f"{script.name} is missing"
+    source = (ROOT / "benchmarks" / "widget_latency.py").read_text()
+    explorers = set(re.findall(r"explorer = (\w+Explorer)\(", source))
+    import cs551.widgets
+
+    course = {cls.__name__ for cls in vars(cs551.widgets).values()
+              if isinstance(cls, type) and issubclass(cls, cs551.widgets.Explorer)}
+    assert course - {"Explorer"} <= explorers, "an explorer is not benchmarked"
+    for name in explorers:
+        assert name in section, f"{name}'s latency is missing from the README"
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebooks_are_stored_executed_and_clean(path):
     notebook = nbformat.read(path, as_version=4)
