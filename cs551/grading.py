@@ -78,12 +78,13 @@ def _linear_gradient(rng, d):
 
 def _check_update(student: Callable, name: str, make: Callable, trials: int, seed: int | None,
                   hint: str) -> None:
-    """Shared driver: ``make(rng)`` returns (inputs, call, reference) for one random case."""
+    """Shared driver: ``make(rng)`` returns (inputs, reference) for one random case, the
+    inputs in the order of the student's parameters (``student(*inputs.values())``)."""
     rng, seed = _rng(seed)
     for trial in range(trials):
-        inputs, call, reference = make(rng)
+        inputs, reference = make(rng)
         copies = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in inputs.items()}
-        got = call(student, inputs)
+        got = student(*inputs.values())
         _unchanged(inputs, copies, name)
         if not isinstance(got, tuple) or len(got) != len(reference):
             raise AssertionError(f"{name} must return a tuple of {len(reference)} arrays "
@@ -107,10 +108,7 @@ def check_momentum_update(student: Callable, trials: int = 20, seed: int | None 
         theta, state = _reference_step(Momentum(inputs["lr"], inputs["momentum"]),
                                        inputs["theta"], {"v": inputs["v"]}, lambda _: inputs["g"])
 
-        def call(fn, i):
-            return fn(i["theta"], i["v"], i["g"], i["lr"], i["momentum"])
-
-        return inputs, call, {"theta": theta, "v": state["v"]}
+        return inputs, {"theta": theta, "v": state["v"]}
 
     _check_update(student, "momentum_update", make, trials, seed,
                   "the slide: v <- alpha v - eps g, then theta <- theta + v")
@@ -127,10 +125,7 @@ def check_nesterov_update(student: Callable, trials: int = 20, seed: int | None 
         theta, state = _reference_step(Nesterov(inputs["lr"], inputs["momentum"]),
                                        inputs["theta"], {"v": inputs["v"]}, grad)
 
-        def call(fn, i):
-            return fn(i["theta"], i["v"], i["grad"], i["lr"], i["momentum"])
-
-        return inputs, call, {"theta": theta, "v": state["v"]}
+        return inputs, {"theta": theta, "v": state["v"]}
 
     _check_update(student, "nesterov_update", make, trials, seed,
                   "the gradient is taken at the interim point theta + alpha v")
@@ -168,10 +163,7 @@ def check_adagrad_update(student: Callable, trials: int = 20, seed: int | None =
         theta, state = _reference_step(AdaGrad(inputs["lr"], inputs["delta"]), inputs["theta"],
                                        {"r": inputs["r"]}, lambda _: inputs["g"])
 
-        def call(fn, i):
-            return fn(i["theta"], i["r"], i["g"], i["lr"], i["delta"])
-
-        return inputs, call, {"theta": theta, "r": state["r"]}
+        return inputs, {"theta": theta, "r": state["r"]}
 
     _check_update(student, "adagrad_update", make, trials, seed,
                   "r <- r + g (.) g, then theta <- theta - eps / (delta + sqrt(r)) (.) g")
@@ -189,10 +181,7 @@ def check_rmsprop_update(student: Callable, trials: int = 20, seed: int | None =
         theta, state = _reference_step(optimizer, inputs["theta"], {"r": inputs["r"]},
                                        lambda _: inputs["g"])
 
-        def call(fn, i):
-            return fn(i["theta"], i["r"], i["g"], i["lr"], i["rho"], i["delta"])
-
-        return inputs, call, {"theta": theta, "r": state["r"]}
+        return inputs, {"theta": theta, "r": state["r"]}
 
     _check_update(student, "rmsprop_update", make, trials, seed,
                   "r <- rho r + (1 - rho) g (.) g, "
@@ -215,11 +204,7 @@ def check_rmsprop_nesterov_update(student: Callable, trials: int = 20,
         theta, state = _reference_step(optimizer, inputs["theta"],
                                        {"r": inputs["r"], "v": inputs["v"]}, grad)
 
-        def call(fn, i):
-            return fn(i["theta"], i["r"], i["v"], i["grad"], i["lr"], i["rho"], i["momentum"],
-                      i["delta"])
-
-        return inputs, call, {"theta": theta, "r": state["r"], "v": state["v"]}
+        return inputs, {"theta": theta, "r": state["r"], "v": state["v"]}
 
     _check_update(student, "rmsprop_nesterov_update", make, trials, seed,
                   "gradient at theta + alpha v; r as in RMSProp; "
@@ -319,17 +304,14 @@ def check_batchnorm_backward(student: Callable, trials: int = 20, seed: int | No
     from .batchnorm import backward, forward
 
     def make(rng):
-        inputs = _batch(rng)
-        del inputs["beta"]
-        inputs["dy"] = rng.normal(size=inputs["x"].shape)
+        batch = _batch(rng)
+        inputs = {"dy": rng.normal(size=batch["x"].shape), "x": batch["x"],
+                  "gamma": batch["gamma"], "eps": batch["eps"]}
         _, cache = forward(inputs["x"], inputs["gamma"], np.zeros_like(inputs["gamma"]),
                            inputs["eps"])
         dx, dgamma, dbeta = backward(inputs["dy"], cache)
 
-        def call(fn, i):
-            return fn(i["dy"], i["x"], i["gamma"], i["eps"])
-
-        return inputs, call, {"dx": dx, "dgamma": dgamma, "dbeta": dbeta}
+        return inputs, {"dx": dx, "dgamma": dgamma, "dbeta": dbeta}
 
     _check_update(student, "batchnorm_backward", make, trials, seed,
                   "dbeta = sum dy, dgamma = sum dy * x_hat; dx also flows through the mean "
