@@ -550,12 +550,12 @@ class EigenDecayExplorer(Explorer):
     def __init__(self, lr: float = 0.5, lambdas: tuple[float, float] = (1.0, 0.1),
                  steps: int = 40, max_steps: int = 100, angle: float = np.pi / 6,
                  start_alpha: tuple[float, float] = (1.0, 1.5)):
-        from .quadratic_model import rotation
+        from .quadratic_model import rotated_quadratic, rotation
 
-        self.Q = rotation(angle)
-        self.w_star = np.array([1.0, -0.5])
+        self.angle, self.Q = angle, rotation(angle)
+        f = rotated_quadratic(lambdas, angle, start_alpha=start_alpha)
+        self.w_star, self.start = f.minimizer, f.start
         self.alpha0 = np.asarray(start_alpha, dtype=float)
-        self.start = self.w_star + self.Q @ self.alpha0
         self.state: dict = {}
         style = {"description_width": "70px"}
         common = {"base": 10, "step": 0.01, "readout_format": ".3g", "style": style}
@@ -576,10 +576,9 @@ class EigenDecayExplorer(Explorer):
                          gridspec_kw={"width_ratios": [1, 1.25]})
         fig.subplots_adjust(left=0.06, right=0.98, bottom=0.12, top=0.93, wspace=0.2)
         ax, ax_a = fig.axes
-        half = 1.2 * np.sqrt(2) * np.max(np.abs(self.alpha0))
-        ax.set(xlim=(self.w_star[0] - half, self.w_star[0] + half), aspect="equal",
-               ylim=(self.w_star[1] - half, self.w_star[1] + half),
+        ax.set(xlim=f.bounds[0], ylim=f.bounds[1], aspect="equal",
                xlabel="w₁", ylabel="w₂", title="gradient descent on the contours")
+        half = (f.bounds[0][1] - f.bounds[0][0]) / 2
         self.contours = [ax.plot([], [], color="0.7", linewidth=0.8)[0] for _ in range(10)]
         ax.plot(*self.w_star, "k*", markersize=12)
         (self.path,) = ax.plot([], [], marker="o", markersize=3, linewidth=1, color="k")
@@ -616,7 +615,6 @@ class EigenDecayExplorer(Explorer):
 
     def _update(self, lr: float, lambda_1: float, lambda_2: float, steps: int,
                 best_lr: bool) -> str:
-        from .objectives import Quadratic
         from .optim import SGD, minimize
         from .quadratic_model import (
             best_learning_rate,
@@ -625,13 +623,13 @@ class EigenDecayExplorer(Explorer):
             convergence_rate,
             eigen_coordinates,
             predicted_coordinates,
+            rotated_quadratic,
             stability_limit,
         )
 
         lambdas = np.array([lambda_1, lambda_2])
         eta = best_learning_rate(lambdas) if best_lr else lr
-        H = (self.Q * lambdas) @ self.Q.T  # Q diag(lambda) Q^T
-        f = Quadratic((H + H.T) / 2, H @ self.w_star)
+        f = rotated_quadratic(lambdas, self.angle, self.w_star, self.alpha0)
         run = minimize(SGD(eta), f, self.start, steps)
         alphas = eigen_coordinates(run.thetas, self.w_star, self.Q)  # alpha = Q^T (w - w*)
         predicted = predicted_coordinates(self.alpha0, lambdas, eta, self.max_steps)
