@@ -14,6 +14,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 
 IMPORTS = [
     "import cs551",
@@ -27,33 +29,33 @@ IMPORTS = [
 TIMED = "import time\nstart = time.perf_counter()\n{code}\nprint(time.perf_counter() - start)"
 
 
-def median_import(code: str, repeats: int) -> float:
-    """Median seconds of ``code`` run first thing in a fresh interpreter."""
-    times = []
-    for _ in range(repeats):
-        result = subprocess.run([sys.executable, "-c", TIMED.format(code=code)],
-                                check=True, capture_output=True, text=True)
-        times.append(float(result.stdout))
-    return statistics.median(times)
+def import_seconds(code: str) -> float:
+    """Time ``code`` takes, run first thing in a fresh interpreter."""
+    result = subprocess.run([sys.executable, "-c", TIMED.format(code=code)],
+                            check=True, capture_output=True, text=True)
+    return float(result.stdout)
 
 
-def median_startup(repeats: int) -> float:
-    """Median wall time of a fresh interpreter that does nothing."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "pass"], check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def startup_seconds() -> float:
+    """Wall time of a fresh interpreter that does nothing."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "pass"], check=True)
+    return time.perf_counter() - start
+
+
+def median_ms(seconds: Callable[[], float], repeats: int) -> float:
+    """Median of ``repeats`` calls of ``seconds``, in milliseconds."""
+    return statistics.median(seconds() for _ in range(repeats)) * 1e3
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=10)
     args = parser.parse_args()
-    print(f"interpreter start-up: {median_startup(args.repeats) * 1e3:.0f} ms (not counted below)")
+    print(f"interpreter start-up: {median_ms(startup_seconds, args.repeats):.0f} ms "
+          "(not counted below)")
     for code in IMPORTS:
-        print(f"{code:66} {median_import(code, args.repeats) * 1e3:7.1f} ms")
+        print(f"{code:66} {median_ms(partial(import_seconds, code), args.repeats):7.1f} ms")
 
 
 if __name__ == "__main__":

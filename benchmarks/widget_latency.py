@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
-import textwrap
 
 # name -> (code that builds `explorer`, slider to move, its values)
 EXPLORERS = {
@@ -99,16 +98,19 @@ def naive(lr):
     fig.savefig(io.BytesIO(), format="png", bbox_inches="tight")
     plt.close(fig)
 """
+# name, setup code, the move it times, the values it moves through
+BASELINE = ("baseline: naive re-plot per move", NAIVE, "naive(value)",
+            "np.geomspace(0.05, 1.9, MOVES)")
 
 MEASURE = """
 import json, time
 import numpy as np
 MOVES = {moves}
-{build}
-control, times = explorer.controls[{slider!r}], []
+{setup}
+times = []
 for value in {values}:
     start = time.perf_counter()
-    control.value = value
+    {move}
     times.append(time.perf_counter() - start)
 print(json.dumps([float(np.median(times)), float(np.percentile(times, 95))]))
 """
@@ -144,23 +146,13 @@ def main() -> None:
         client.wait_for_ready(timeout=60)
         try:
             print(f"{'explorer':44} {'median ms':>10} {'p95 ms':>8}   ({args.moves} moves)")
-            for name, (build, slider, values) in EXPLORERS.items():
-                code = MEASURE.format(moves=args.moves, build=build, slider=slider, values=values)
+            rows = [(name, f"{build}\ncontrol = explorer.controls[{slider!r}]",
+                     "control.value = value", values)
+                    for name, (build, slider, values) in EXPLORERS.items()]
+            for name, setup, move, values in [*rows, BASELINE]:
+                code = MEASURE.format(moves=args.moves, setup=setup, move=move, values=values)
                 median, p95 = json.loads(run_in_kernel(client, code).strip().splitlines()[-1])
                 print(f"{name:44} {median * 1e3:10.1f} {p95 * 1e3:8.1f}")
-            run_in_kernel(client, NAIVE)
-            naive = textwrap.dedent("""
-                import json, time
-                import numpy as np
-                times = []
-                for lr in np.geomspace(0.05, 1.9, {moves}):
-                    start = time.perf_counter()
-                    naive(lr)
-                    times.append(time.perf_counter() - start)
-                print(json.dumps([float(np.median(times)), float(np.percentile(times, 95))]))
-            """).format(moves=args.moves)
-            median, p95 = json.loads(run_in_kernel(client, naive).strip().splitlines()[-1])
-            print(f"{'baseline: naive re-plot per move':44} {median * 1e3:10.1f} {p95 * 1e3:8.1f}")
         finally:
             client.stop_channels()
             manager.shutdown_kernel(now=True)
