@@ -4,9 +4,24 @@ import os
 
 import pytest
 
+PNG = b"\x89PNG\r\n\x1a\n"  # the signature every PNG file starts with
+
 
 def skip_or_fail(reason: str) -> None:
     """Skip a test whose optional tool is missing; in CI (CS551_CI=1) that is a failure."""
     if os.environ.get("CS551_CI") == "1":
         pytest.fail(f"{reason} (in CI every test must run: CS551_CI=1)")
     pytest.skip(reason)
+
+
+def assert_redraws(explorer, name: str, value) -> None:
+    """Set the explorer's control ``name`` to ``value``: its PNG image must be redrawn.
+
+    The image is a PNG before and after, and the move changed it.
+    """
+    before = bytes(explorer.image.value)
+    assert before.startswith(PNG)
+    explorer.controls[name].value = value
+    after = bytes(explorer.image.value)
+    assert after.startswith(PNG)
+    assert after != before

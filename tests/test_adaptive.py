@@ -1,22 +1,17 @@
 """Notebook 08: adaptive learning rates (AdaGrad, RMSProp, RMSProp + Nesterov, Adam)."""
 
-import matplotlib
+import numpy as np
+import pytest
+import sympy as sp
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import sympy as sp  # noqa: E402
-
-from cs551.adaptive import (  # noqa: E402
+from cs551.adaptive import (
     effective_lr,
     escape_step,
     record,
     rmsprop_weights,
     train_on_digits,
 )
-from cs551.objectives import (  # noqa: E402
+from cs551.objectives import (
     GradientOracle,
     Quadratic,
     Rosenbrock,
@@ -24,13 +19,12 @@ from cs551.objectives import (  # noqa: E402
     ill_conditioned_quadratic,
     random_quadratic,
 )
-from cs551.optim import SGD, AdaGrad, Adam, RMSProp, RMSPropNesterov, minimize  # noqa: E402
-from cs551.plots import plot_effective_rates  # noqa: E402
-from cs551.symbolic import adaptive_steps_scale_free, rmsprop_memory  # noqa: E402
-from cs551.widgets import AdaptiveExplorer  # noqa: E402
+from cs551.optim import SGD, AdaGrad, Adam, RMSProp, RMSPropNesterov, minimize
+from cs551.plots import plot_effective_rates
+from cs551.symbolic import adaptive_steps_scale_free, rmsprop_memory
+from cs551.widgets import AdaptiveExplorer
 
-PNG = b"\x89PNG\r\n\x1a\n"
-
+from .helpers import PNG, assert_redraws
 
 # --- the algorithm boxes, one step by hand ---------------------------------------------------
 
@@ -271,7 +265,6 @@ def test_adaptive_methods_train_the_digits_mlp_faster_than_sgd_at_the_same_eps()
 def test_plot_effective_rates_draws_one_line_per_method_and_coordinate():
     ax = plot_effective_rates({"a": np.ones((5, 2)), "b": np.ones((5, 2))}, reference={"gd": 1.0})
     assert len(ax.get_lines()) == 5 and ax.get_yscale() == "log"
-    plt.close(ax.figure)
 
 
 def test_adaptive_explorer_runs_what_its_controls_say():
@@ -281,9 +274,7 @@ def test_adaptive_explorer_runs_what_its_controls_say():
     expected = minimize(RMSProp(0.3, 0.9), f, f.start, 40)
     np.testing.assert_allclose(e.paths["RMSProp"].get_xdata(), expected.thetas[:, 0])
     assert "RMSProp: f = " in e.summary()
-    png = e.image.value
-    e.controls["rho"].value = 0.5
-    assert e.image.value != png
+    assert_redraws(e, "rho", 0.5)
     np.testing.assert_allclose(e.paths["RMSProp"].get_xdata(),
                                minimize(RMSProp(0.3, 0.5), f, f.start, 40).thetas[:, 0])
     rates = e.rates["AdaGrad", 0].get_ydata()

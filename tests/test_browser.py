@@ -55,7 +55,24 @@ def api(base: str, token: str, path: str, method: str = "GET"):
 
 
 @pytest.fixture
-def lab(tmp_path):
+def chromium() -> str:
+    """Chromium's executable, once Chromium and Playwright are known to be installed.
+
+    Checked before JupyterLab starts (``lab`` depends on it), so that a missing tool
+    skips (or, in CI, fails) at once instead of after the server's start-up.
+    """
+    executable = chromium_path()
+    if executable is None:
+        skip_or_fail("Chromium is not installed (Debian: apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        skip_or_fail("Playwright for Python is not installed (pip install playwright)")
+    return executable
+
+
+@pytest.fixture
+def lab(tmp_path, chromium):
     """A JupyterLab server on a copy of the notebook; yields (base URL, token)."""
     root, home = tmp_path / "root", tmp_path / "jupyter"
     root.mkdir()
@@ -100,19 +117,14 @@ def lab(tmp_path):
             server.wait()
 
 
-def test_explorer_renders_and_follows_the_slider_in_jupyterlab(lab, tmp_path_factory):
-    executable = chromium_path()
-    if executable is None:
-        skip_or_fail("Chromium is not installed (Debian: apt-get install chromium)")
-    try:
-        from playwright.sync_api import expect, sync_playwright
-    except ImportError:
-        skip_or_fail("Playwright for Python is not installed (pip install playwright)")
+def test_explorer_renders_and_follows_the_slider_in_jupyterlab(chromium, lab, tmp_path_factory):
+    from playwright.sync_api import expect, sync_playwright
+
     base, token = lab
     shots = tmp_path_factory.mktemp("screenshots")
     expect.set_options(timeout=60_000)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         # nothing leaves the machine: every request that is not to the local server fails
         page.route("**/*", lambda route: route.continue_()

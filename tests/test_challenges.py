@@ -16,6 +16,8 @@ from cs551.objectives import Cliff, Quadratic, Saddle, random_quadratic
 from cs551.optim import SGD, ClipGradNorm, minimize
 from cs551.widgets import CliffExplorer
 
+from .helpers import PNG, assert_redraws
+
 # --- ill-conditioning -------------------------------------------------------------------------
 
 
@@ -282,17 +284,15 @@ def test_cliff_explorer_shows_both_runs(explorer):
     assert max(x) > 8 and len(x) == 61
     _, lengths = explorer.step_lines["clipped"].get_data()
     assert max(lengths) <= 0.5 + 1e-12
-    assert explorer.image.value[:4] == b"\x89PNG"
+    assert bytes(explorer.image.value).startswith(PNG)
     assert "no clipping: longest step 10.2" in explorer.summary()
     assert repr(explorer) and "CliffExplorer" in explorer._repr_mimebundle_()["text/plain"]
 
 
 def test_cliff_explorer_sliders_rerun_and_redraw(explorer):
-    before = explorer.image.value
-    explorer.controls["max_norm"].value = 30.0  # never clips the edge's gradient (about 20)
+    assert_redraws(explorer, "max_norm", 30.0)  # never clips the edge's gradient (about 20)
     plain, clipped = explorer.runs.values()
     assert np.array_equal(plain.thetas, clipped.thetas)
-    assert explorer.image.value != before
     assert explorer.cap.get_data()[1][0] == pytest.approx(0.5 * 30.0)
     explorer.controls["steps"].value = 10
     assert len(explorer.lines["clipped"].get_data()[0]) == 11

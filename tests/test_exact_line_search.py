@@ -12,6 +12,8 @@ from cs551.objectives import Quadratic, random_quadratic
 from cs551.optim import minimize
 from cs551.widgets import LineSearchExplorer
 
+from .helpers import assert_redraws
+
 
 def exact_iterates(b: Fraction, n: int) -> list[tuple[Fraction, Fraction]]:
     """The exercise's iteration in exact rational arithmetic, written out independently."""
@@ -109,9 +111,7 @@ def test_explorer_follows_b_and_the_start():
     explorer = LineSearchExplorer(b=0.25, steps=10)
     rho = 0.75 / 1.25
     np.testing.assert_allclose(explorer.run.values[1:] / explorer.run.values[:-1], rho**2)
-    before = bytes(explorer.image.value)
-    explorer.controls["b"].value = 0.5
-    assert bytes(explorer.image.value) != before
+    assert_redraws(explorer, "b", 0.5)
     np.testing.assert_allclose(explorer.path.get_xdata()[:2], [0.5, 0.5 * (0.5 - 1) / 1.5])
     assert "b = 0.50, start = (0.50, 1.00), 10 iterations" in explorer.summary()
     assert "max |cos(∇f_k, ∇f_k+1)|" in explorer.status.value

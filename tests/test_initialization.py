@@ -1,6 +1,5 @@
 """Notebook 07: symmetry breaking, the scale of initial weights through depth, the explorer."""
 
-import matplotlib
 import numpy as np
 import pytest
 import sympy as sp
@@ -10,9 +9,6 @@ from cs551 import symbolic
 from cs551.nn import Classifier, mlp
 from cs551.optim import SGD, Adam, Momentum, Nesterov, RMSProp
 from cs551.widgets import InitExplorer
-
-matplotlib.use("Agg")
-
 
 # --- symmetry --------------------------------------------------------------------------------
 
@@ -97,10 +93,9 @@ def test_schemes_match_their_formulas():
 @pytest.mark.parametrize("scheme", list(ini.SCHEMES))
 def test_measured_relu_ratio_is_the_predicted_n_sigma2_over_2(scheme):
     predicted = ini.predicted_ratio("relu", scheme, 128)
-    forward = [ini.measured_ratio(ini.signal_stds(8, 128, "relu", scheme, seed=k).forward)
-               for k in range(4)]
-    backward = [1 / ini.measured_ratio(ini.signal_stds(8, 128, "relu", scheme, seed=k).backward)
-                for k in range(4)]
+    stds = [ini.signal_stds(8, 128, "relu", scheme, seed=k) for k in range(4)]
+    forward = [ini.measured_ratio(s.forward) for s in stds]
+    backward = [1 / ini.measured_ratio(s.backward) for s in stds]
     assert np.mean(forward) == pytest.approx(predicted, rel=0.1)
     assert np.mean(backward) == pytest.approx(predicted, rel=0.1)
 

@@ -2,27 +2,22 @@
 
 from fractions import Fraction
 
-import matplotlib
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from cs551 import minibatch as mb  # noqa: E402
-from cs551.data import digits, linear_regression_data  # noqa: E402
-from cs551.nn import Classifier, mlp  # noqa: E402
-from cs551.objectives import LeastSquares  # noqa: E402
-from cs551.plots import (  # noqa: E402
+from cs551 import minibatch as mb
+from cs551.data import digits, linear_regression_data
+from cs551.nn import Classifier, mlp
+from cs551.objectives import LeastSquares
+from cs551.plots import (
     plot_gradient_noise,
     plot_race,
     plot_step_errors,
     plot_time_per_example,
 )
-from cs551.widgets import MinibatchExplorer  # noqa: E402
+from cs551.widgets import MinibatchExplorer
 
-PNG = b"\x89PNG\r\n\x1a\n"
+from .helpers import PNG, assert_redraws
 
 
 @pytest.fixture(scope="module")
@@ -263,7 +258,6 @@ def test_plot_helpers_draw_what_they_are_given(digits_net, step_errors):
     assert ax.get_xscale() == "log" and len(ax.get_lines()) == 2
     assert len(plot_time_per_example([1, 2], {"t": np.ones(2)}).get_lines()) == 1
     assert len(plot_step_errors(step_errors, tolerance=0.2).get_lines()) == 6
-    plt.close("all")
 
 
 @pytest.fixture
@@ -280,10 +274,8 @@ def test_explorer_shows_clouds_of_200_draws_and_a_summary(explorer):
 
 def test_explorer_64x_the_batch_shrinks_both_clouds_8x(explorer):
     before = dict(explorer.errors)
-    png = explorer.image.value
-    explorer.controls["batch_size"].value = 1024
+    assert_redraws(explorer, "batch_size", 1024)
     after = explorer.errors
-    assert explorer.image.value != png
     for what in ("gradient", "newton"):
         assert before[what] / after[what] == pytest.approx(8, rel=0.2)
     assert after["gradient inside"] == 1.0 and after["newton inside"] < 1.0

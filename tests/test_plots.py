@@ -1,22 +1,11 @@
 """Plot helpers draw what they are asked to, with the labels a reader needs."""
 
-import matplotlib
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from cs551.objectives import LeastSquares, Rosenbrock, Saddle  # noqa: E402
-from cs551.optim import SGD, Momentum, minimize  # noqa: E402
-from cs551.plots import contour_levels, plot_landscape, plot_values  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+from cs551.objectives import LeastSquares, Rosenbrock, Saddle
+from cs551.optim import SGD, Momentum, minimize
+from cs551.plots import contour_levels, plot_landscape, plot_values
 
 
 def test_plot_landscape_draws_each_trajectory_with_a_legend():

@@ -2,25 +2,20 @@
 
 import math
 
-import matplotlib
+import numpy as np
+import pytest
+import sympy as sp
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import sympy as sp  # noqa: E402
-
-from cs551 import sgd  # noqa: E402
-from cs551.data import linear_regression_data  # noqa: E402
-from cs551.minibatch import per_example_gradients  # noqa: E402
-from cs551.objectives import (  # noqa: E402
+from cs551 import sgd
+from cs551.data import linear_regression_data
+from cs551.minibatch import per_example_gradients
+from cs551.objectives import (
     LeastSquares,
     Quadratic,
     Rosenbrock,
     ill_conditioned_quadratic,
 )
-from cs551.optim import (  # noqa: E402
+from cs551.optim import (
     SGD,
     exponential_decay,
     inverse_decay,
@@ -28,9 +23,11 @@ from cs551.optim import (  # noqa: E402
     linear_decay,
     minimize,
 )
-from cs551.plots import plot_last_iterates, plot_noise_ball, plot_training_runs  # noqa: E402
-from cs551.symbolic import linear_decay_sums, noise_ball_1d, robbins_monro_table  # noqa: E402
-from cs551.widgets import SGDExplorer  # noqa: E402
+from cs551.plots import plot_last_iterates, plot_noise_ball, plot_training_runs
+from cs551.symbolic import linear_decay_sums, noise_ball_1d, robbins_monro_table
+from cs551.widgets import SGDExplorer
+
+from .helpers import PNG, assert_redraws
 
 
 @pytest.fixture(scope="module")
@@ -404,7 +401,6 @@ def test_plot_helpers(least_squares, quad, digits_runs):
     low, high = fig.axes[0].get_ylim()
     assert high == pytest.approx(10 * digits_runs["lr 2"].train_loss[0])
     assert 0 < low < digits_runs["lr 2"].train_loss[0]
-    plt.close("all")
 
 
 # --- the explorer -----------------------------------------------------------------------------
@@ -416,7 +412,7 @@ def explorer():
 
 
 def test_explorer_draws_the_run_and_the_predicted_ball(explorer):
-    assert explorer.image.value[:4] == b"\x89PNG"
+    assert bytes(explorer.image.value).startswith(PNG)
     r = explorer.result
     assert len(explorer.path.get_xdata()) == 301 and not r["diverged"]
     assert r["predicted"] == pytest.approx(explorer.ball.get_ydata()[0])
@@ -425,10 +421,9 @@ def test_explorer_draws_the_run_and_the_predicted_ball(explorer):
 
 
 def test_explorer_lr_halves_the_predicted_ball(explorer):
-    before, image = explorer.result["predicted"], explorer.image.value
-    explorer.controls["lr"].value = 0.1
+    before = explorer.result["predicted"]
+    assert_redraws(explorer, "lr", 0.1)
     assert explorer.result["predicted"] == pytest.approx(before / 2, rel=1e-9)
-    assert explorer.image.value != image
 
 
 def test_explorer_schedules_and_batch_size(explorer):
