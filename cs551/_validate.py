@@ -30,11 +30,28 @@ def non_negative(name: str, value: float) -> float:
     return float(value)
 
 
+def in_interval(name: str, value: float, low: float, high: float, *, open_low: bool = False,
+                open_high: bool = False) -> float:
+    """A number between low and high, e.g. in (0, 1] with ``open_low=True``."""
+    inside = _is_number(value) and (low < value if open_low else low <= value) and (
+        value < high if open_high else value <= high)
+    if not inside:
+        interval = f"{'(' if open_low else '['}{low}, {high}{')' if open_high else ']'}"
+        raise ValueError(f"{name} must be in {interval}, got {value!r}")
+    return float(value)
+
+
 def unit_interval(name: str, value: float) -> float:
     """A number in [0, 1): a decay rate such as momentum, rho or beta."""
-    if not _is_number(value) or not 0 <= value < 1:
-        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
-    return float(value)
+    return in_interval(name, value, 0, 1, open_high=True)
+
+
+def condition_number(name: str, value: float) -> float:
+    """A finite number >= 1: a condition number kappa = lambda_max / lambda_min."""
+    value = positive(name, value)
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value!r}")
+    return value
 
 
 def positive_int(name: str, value: int) -> int:

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _validate as check
-from .nn import one_blas_thread
 from .objectives import Objective
 from .optim import AdaGrad, Adam, Optimizer, RMSProp, RMSPropNesterov, Trajectory, minimize
+from .sgd import train_digits
 
 
 def effective_lr(optimizer: Optimizer, state: dict) -> np.ndarray:
@@ -118,17 +118,9 @@ def train_on_digits(optimizers: Mapping[str, Optimizer], *, steps: int = 300,
 
     Same initial theta, same seeded minibatches for every optimizer; returns label ->
     ``cs551.nn.History`` (training loss and error every ``every`` steps, validation too).
-    The matrices are small, so BLAS runs on one thread (faster than several here).
+    Each run is ``cs551.sgd.train_digits``.
     """
-    from .data import digits
-    from .nn import Classifier, mlp, train
-
-    data = digits()
-    net = mlp([64, *hidden, 10])
-    J = Classifier(net, data.X_train, data.y_train, batch_size=batch_size, seed=seed)
-    theta0 = net.init(seed=seed)
-    with one_blas_thread():
-        return {label: train(opt, J, theta0, steps, X_val=data.X_val, y_val=data.y_val,
-                             every=every) for label, opt in optimizers.items()}
+    return {label: train_digits(opt, steps=steps, batch_size=batch_size, hidden=hidden,
+                                seed=seed, every=every) for label, opt in optimizers.items()}
 
 

@@ -21,7 +21,6 @@ statistics when training, population statistics at inference.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,7 +28,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _validate as check
-from .nn import Classifier, Dense, History, Layer, Network, mlp, one_blas_thread, train
+from .data import digits
+from .nn import (
+    Classifier,
+    Dense,
+    History,
+    Layer,
+    Network,
+    mlp,
+    one_blas_thread,
+    softmax_cross_entropy,
+    train,
+)
 from .optim import SGD, Optimizer, quiet_overflow
 
 
@@ -145,11 +155,16 @@ def running_average(batches: Iterable[np.ndarray], momentum: float = 0.9,
             raise ValueError(f"every batch must have m >= 2 examples, got {m}")
         if mean is None:
             mean, var = np.zeros(batch.shape[1]), np.ones(batch.shape[1])
-        mean = momentum * mean + (1 - momentum) * batch.mean(axis=0)
-        var = momentum * var + (1 - momentum) * m / (m - 1) * batch.var(axis=0)
+        mean, var = _running_step(mean, var, batch.mean(axis=0), batch.var(axis=0), m, momentum)
     if mean is None:
         raise ValueError("batches must hold at least one minibatch, got none")
     return mean, var
+
+
+def _running_step(mean, var, mu_B, sigma2_B, m: int, momentum: float):
+    """One update of the running averages by a minibatch of m examples (see above)."""
+    return (momentum * mean + (1 - momentum) * mu_B,
+            momentum * var + (1 - momentum) * m / (m - 1) * sigma2_B)
 
 
 def fold(gamma: np.ndarray, beta: np.ndarray, mean: np.ndarray, var: np.ndarray,
@@ -212,10 +227,10 @@ class BatchNorm(Layer):
             scale, shift = fold(gamma, beta, self.mean, self.var, self.eps)
             return scale * x + shift, None
         y, cache = forward(x, gamma, beta, self.eps)
-        m, a = x.shape[0], self.momentum
-        if m > 1:  # the running averages, as frameworks keep them
-            self.running_mean = a * self.running_mean + (1 - a) * cache.mean
-            self.running_var = a * self.running_var + (1 - a) * m / (m - 1) * cache.var
+        if x.shape[0] > 1:  # the running averages, as frameworks keep them
+            self.running_mean, self.running_var = _running_step(
+                self.running_mean, self.running_var, cache.mean, cache.var, x.shape[0],
+                self.momentum)
         return y, cache
 
     def backward(self, params, cache, dout):
@@ -244,11 +259,10 @@ def set_population_statistics(net: Network, theta: np.ndarray, X: np.ndarray,
     inputs: dict[int, list[np.ndarray]] = {i: [] for i in layers}
     with frozen_running_statistics(net):  # measuring must not move the running averages
         for _ in range(batches):
-            out = X[rng.choice(len(X), size=batch_size, replace=False)]
-            for i, layer in enumerate(net.layers):
-                if i in inputs:
-                    inputs[i].append(out)
-                out, _ = layer.forward(net.params(theta, i), out, True)
+            batch = X[rng.choice(len(X), size=batch_size, replace=False)]
+            outs = net.activations(theta, batch, train=True)
+            for i in layers:  # layer i's input is layer i-1's output
+                inputs[i].append(outs[i - 1] if i else batch)
     for i in layers:
         net.layers[i].population = population_statistics(inputs[i])
 
@@ -305,13 +319,6 @@ def fold_network(net: Network, theta: np.ndarray) -> tuple[Network, np.ndarray]:
     return Network(layers), np.concatenate(params)
 
 
-@functools.cache
-def _digits():
-    from .data import digits
-
-    return digits()
-
-
 def digits_mlp(depth: int, batchnorm: bool, width: int = 32) -> Network:
     """A ReLU MLP for the 8 x 8 digits: 64 inputs, ``depth`` hidden layers of ``width``, 10 out."""
     check.positive_int("depth", depth)
@@ -350,12 +357,11 @@ def train_on_digits(depth: int, lr: float, batchnorm: bool, *, steps: int = 200,
     network, so that a comparison isolates batch normalization. The training loss is
     recorded every ``every`` steps; a run that blows up reports ``diverged``.
     """
-    data = _digits()
+    data = digits()
     net = digits_mlp(depth, batchnorm, width)
     objective = Classifier(net, data.X_train, data.y_train, batch_size=batch_size, seed=seed)
     optimizer = SGD(lr) if optimizer is None else optimizer
-    with one_blas_thread():
-        history = train(optimizer, objective, net.init(seed=seed), steps, every=every)
+    history = train(optimizer, objective, net.init(seed=seed), steps, every=every)
     return Run(net, history, depth, float(lr), bool(batchnorm), steps)
 
 
@@ -391,7 +397,7 @@ def activation_statistics(depth: int, lr: float, batchnorm: bool,
     array of shape (checkpoints, depth, 2): [..., 0] the mean, [..., 1] the std.
     """
     checkpoints = sorted({check.non_negative_int("checkpoint", k) for k in checkpoints})
-    data = _digits()
+    data = digits()
     net = digits_mlp(depth, batchnorm, width)
     objective = Classifier(net, data.X_train, data.y_train, batch_size=batch_size, seed=seed)
     theta, optimizer = net.init(seed=seed), SGD(lr)
@@ -415,8 +421,6 @@ def rescaling_effect(net: Network, theta: np.ndarray, X: np.ndarray, y: np.ndarr
     outputs do not change (up to eps) and the gradient shrinks by 1/factor: larger
     weights get smaller steps. Without BN (ReLU units) the outputs scale too.
     """
-    from .nn import softmax_cross_entropy
-
     check.positive("factor", factor)
     if not 0 <= layer < len(net.layers) or not isinstance(net.layers[layer], Dense):
         raise ValueError(f"layer must index a Dense layer of net, got {layer!r}")
@@ -461,7 +465,7 @@ def running_average_lag(lrs: tuple[float, float] = (0.02, 0.5), switch: int = 10
     if not 0 <= switch <= steps:
         raise ValueError(f"switch must be in [0, {steps}], got {switch!r}")
     lr0, lr1 = (check.positive(f"lrs[{i}]", lr) for i, lr in enumerate(lrs))
-    data = _digits()
+    data = digits()
     net = digits_mlp(depth, True, width)
     layers = [layer for layer in net.layers if isinstance(layer, BatchNorm)]
     for layer in layers:

@@ -35,8 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _validate as check
-from .nn import Classifier, Dense, Network, ReLU, mlp
-from .objectives import Cliff, Objective
+from .nn import Classifier, Dense, Network, ReLU, hidden_unit_weights, mlp
+from .objectives import Cliff, Objective, _sigmoid
 from .optim import SGD, ClipGradNorm, Trajectory, minimize
 
 # ---------------------------------------------------------------------------------------------
@@ -186,19 +186,17 @@ def permute_hidden_units(net: Network, theta: np.ndarray,
     (a column of W_l), its bias, and its outgoing weights (a row of W_{l+1}) move
     together, so the network computes the same function (weight-space symmetry).
     """
-    dense = _dense_indices(net)
-    if len(perms) != len(dense) - 1:
-        raise ValueError(f"perms must hold one permutation per hidden layer ({len(dense) - 1}), "
+    hidden = len(_dense_indices(net)) - 1
+    if len(perms) != hidden:
+        raise ValueError(f"perms must hold one permutation per hidden layer ({hidden}), "
                          f"got {len(perms)}")
     new = np.array(theta, dtype=float)
     for layer, perm in enumerate(perms):
         perm = np.asarray(perm)
-        incoming, outgoing = dense[layer], dense[layer + 1]
-        n = net.layers[incoming].n_out
+        W_in, b_in, W_out = hidden_unit_weights(net, new, layer)
+        n = len(b_in)
         if sorted(perm.tolist()) != list(range(n)):
             raise ValueError(f"perms[{layer}] must be a permutation of 0..{n - 1}, got {perm!r}")
-        W_in, b_in = net.layers[incoming].split(net.params(new, incoming))
-        W_out, _ = net.layers[outgoing].split(net.params(new, outgoing))
         W_in[:] = W_in[:, perm]  # columns: the units' incoming weights
         b_in[:] = b_in[perm]
         W_out[:] = W_out[perm, :]  # rows: the units' outgoing weights
@@ -218,16 +216,13 @@ def rescale_unit(net: Network, theta: np.ndarray, layer: int, unit: int,
     For alpha > 0, ReLU(alpha z) = alpha ReLU(z), so the function is unchanged: a whole
     curve of parameters, all with the same cost.
     """
-    dense = _dense_indices(net)
-    if not 0 <= layer < len(dense) - 1:
-        raise ValueError(f"layer must be in [0, {len(dense) - 2}], got {layer!r}")
-    n = net.layers[dense[layer]].n_out
+    _dense_indices(net)  # a network without hidden layers has nothing to rescale
+    new = np.array(theta, dtype=float)
+    W_in, b_in, W_out = hidden_unit_weights(net, new, layer)
+    n = len(b_in)
     if not 0 <= unit < n:
         raise ValueError(f"unit must be in [0, {n - 1}], got {unit!r}")
     alpha = check.positive("alpha", alpha)
-    new = np.array(theta, dtype=float)
-    W_in, b_in = net.layers[dense[layer]].split(net.params(new, dense[layer]))
-    W_out, _ = net.layers[dense[layer + 1]].split(net.params(new, dense[layer + 1]))
     W_in[:, unit] *= alpha
     b_in[unit] *= alpha
     W_out[unit, :] /= alpha
@@ -306,8 +301,7 @@ def positive_definite_fraction(dims: Sequence[int], samples: int = 20_000, seed:
     sampling: the estimate stays unbiased; ``shrink=1`` turns it off).
     """
     samples = check.positive_int("samples", samples)
-    if not check._is_number(shrink) or not 0 < shrink <= 1:
-        raise ValueError(f"shrink must be in (0, 1], got {shrink!r}")
+    check.in_interval("shrink", shrink, 0, 1, open_low=True)
     rows = []
     for i, d in enumerate(dims):
         A = goe(check.positive_int("d", d), samples, seed + i)
@@ -343,7 +337,7 @@ class SaturatedSigmoid(Objective):
 
     @staticmethod
     def _s(theta):
-        return 0.5 * (1 + np.tanh(0.5 * np.asarray(theta, dtype=float)))  # sigma(theta)
+        return _sigmoid(np.asarray(theta, dtype=float))  # sigma(theta)
 
     def value(self, theta):
         return 0.5 * (1 - self._s(theta[0])) ** 2

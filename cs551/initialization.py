@@ -23,7 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _validate as check
-from .nn import Dense, Network, mlp
+from .data import digits
+from .nn import Classifier, Dense, Network, hidden_unit_weights, mlp
+from .optim import Momentum
+from .sgd import train_digits
 
 # sigma_w as a function of the layer's fan-in and fan-out
 SCHEMES: dict[str, Callable[[int, int], float]] = {
@@ -64,13 +67,7 @@ def unit_spread(net: Network, theta: np.ndarray, layer: int = 0) -> float:
     ||w_j - w_0|| + |b_j - b_0| + ||u_j - u_0||, where w_j, b_j are unit j's incoming
     weights and bias and u_j its outgoing weights (row j of the next Dense layer).
     0 means every unit computes the same function and gets the same update."""
-    dense = [i for i, lay in enumerate(net.layers) if isinstance(lay, Dense)]
-    if not 0 <= layer < len(dense) - 1:
-        raise ValueError(f"layer must index a hidden Dense layer in [0, {len(dense) - 2}], "
-                         f"got {layer!r}")
-    i, k = dense[layer], dense[layer + 1]
-    W, b = net.layers[i].split(net.params(theta, i))
-    U, _ = net.layers[k].split(net.params(theta, k))
+    W, b, U = hidden_unit_weights(net, theta, layer)
     incoming = np.linalg.norm(W - W[:, :1], axis=0) + np.abs(b - b[0])
     outgoing = np.linalg.norm(U - U[:1], axis=1)
     return float(np.max(incoming + outgoing))
@@ -94,9 +91,6 @@ def train_symmetric(optimizer, theta0: np.ndarray, hidden: int = 16, steps: int 
     Records ``unit_spread`` of the hidden layer and the training loss. With a
     constant theta0 the spread stays 0: gradient descent cannot tell the units apart.
     """
-    from .data import digits
-    from .nn import Classifier
-
     data = digits()
     net = mlp([64, hidden, 10], activation)
     J = Classifier(net, data.X_train, data.y_train, batch_size=32, seed=seed)
@@ -135,13 +129,9 @@ def signal_stds(depth: int, width: int = 100, activation: str = "relu", scheme: 
     The layers are ``cs551.nn``'s Dense and activation layers, run by hand so that
     every layer's input gradient can be recorded. Seeded.
     """
-    from .nn import ACTIVATIONS
-
     depth = check.positive_int("depth", depth)
     width = check.positive_int("width", width)
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
-    net = mlp([width] * (depth + 1), activation)  # Dense, phi, Dense, ..., Dense
+    net = mlp([width] * (depth + 1), activation)  # Dense, phi, Dense, ..., Dense; checks phi
     theta = init_theta(net, scheme, seed)
     rng = np.random.default_rng(seed + 1)
     out, caches, forward = rng.standard_normal((samples, width)), [], []
@@ -180,9 +170,6 @@ def train_deep(scheme: str, activation: str = "tanh", hidden: tuple[int, ...] = 
 
     Returns ``cs551.nn.History`` (``cs551.sgd.train_digits`` does the training).
     """
-    from .optim import Momentum
-    from .sgd import train_digits
-
     net = mlp([64, *hidden, 10], activation)
     return train_digits(Momentum(lr, momentum), steps=steps, hidden=hidden,
                         activation=activation, theta0=init_theta(net, scheme, seed),

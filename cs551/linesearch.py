@@ -19,12 +19,6 @@ from .objectives import Objective
 from .optim import Optimizer
 
 
-def _check_open_unit(name: str, value: float) -> float:
-    if not isinstance(value, (int, float)) or not 0 < value < 1:
-        raise ValueError(f"{name} must be in (0, 1), got {value!r}")
-    return float(value)
-
-
 def exact_step(H: np.ndarray, g: np.ndarray) -> float:
     """The exact line-search step for a quadratic: eps* = g^T g / g^T H g.
 
@@ -71,8 +65,8 @@ def backtracking(
     Returns 0.0 if it does not hold after ``max_shrinks`` reductions (or g = 0).
     """
     lr0 = check.positive("lr0", lr0)
-    _check_open_unit("shrink", shrink)
-    _check_open_unit("c", c)
+    check.in_interval("shrink", shrink, 0, 1, open_low=True, open_high=True)
+    check.in_interval("c", c, 0, 1, open_low=True, open_high=True)
     g = objective.grad(theta) if g is None else np.asarray(g, dtype=float)
     f0, gg = objective.value(theta), float(g @ g)
     if gg == 0.0:
@@ -118,8 +112,8 @@ class Backtracking(Optimizer):
 
     def __init__(self, lr0: float = 1.0, shrink: float = 0.5, c: float = 1e-4):
         self.lr0 = check.positive("lr0", lr0)
-        self.shrink = _check_open_unit("shrink", shrink)
-        self.c = _check_open_unit("c", c)
+        self.shrink = check.in_interval("shrink", shrink, 0, 1, open_low=True, open_high=True)
+        self.c = check.in_interval("c", c, 0, 1, open_low=True, open_high=True)
 
     def update(self, objective, theta, state, lr):
         g = objective.grad(theta)

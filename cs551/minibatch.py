@@ -35,6 +35,7 @@ from . import _validate as check
 from .nn import Classifier, Network, mlp, one_blas_thread, train
 from .objectives import LeastSquares, MinibatchObjective
 from .optim import SGD
+from .quadratic_model import loglog_slope
 
 # ---------------------------------------------------------------------------------------------
 # The gradient as an expectation; the standard error sigma / sqrt(n)
@@ -78,11 +79,6 @@ def exact_squared_error(G, n: int, replace: bool = True) -> tuple[Fraction, Frac
     errors = [squared_error(batch) for batch in batches]
     sigma2 = sum(squared_error([row]) for row in rows) / m
     return sum(errors) / len(errors), sigma2
-
-
-def loglog_slope(x, y) -> float:
-    """The least-squares slope of log y against log x: the exponent p of y ~ x^p."""
-    return float(np.polyfit(np.log(np.asarray(x, float)), np.log(np.asarray(y, float)), 1)[0])
 
 
 @dataclass
@@ -166,15 +162,14 @@ def batch_size_race(X: np.ndarray, y: np.ndarray, runs: dict, epochs: float = 2,
     """
     net = mlp([X.shape[1], check.positive_int("hidden", hidden), 10])
     m, curves = len(y), {}
-    with one_blas_thread():
-        for label, (batch_size, lr, *budget) in runs.items():
-            n = m if batch_size is None else check.positive_int("batch size", batch_size)
-            passes = check.positive("epochs", budget[0] if budget else epochs)
-            steps = max(int(passes * m) // n, 1)
-            J = Classifier(net, X, y, batch_size=batch_size, seed=seed)
-            h = train(SGD(lr), J, net.init(seed=seed), steps, every=max(steps // points, 1))
-            curves[label] = RaceCurve(n, lr, np.array(h.steps) * n, np.array(h.train_loss),
-                                      h.diverged)
+    for label, (batch_size, lr, *budget) in runs.items():
+        n = m if batch_size is None else check.positive_int("batch size", batch_size)
+        passes = check.positive("epochs", budget[0] if budget else epochs)
+        steps = max(int(passes * m) // n, 1)
+        J = Classifier(net, X, y, batch_size=batch_size, seed=seed)
+        h = train(SGD(lr), J, net.init(seed=seed), steps, every=max(steps // points, 1))
+        curves[label] = RaceCurve(n, lr, np.array(h.steps) * n, np.array(h.train_loss),
+                                  h.diverged)
     return curves
 
 
@@ -257,20 +252,17 @@ def noise_regularization(batch_sizes=(8, None), seeds=(0, 1, 2, 3, 4), steps: in
     """
     from .data import digits
 
-    train_fraction = check.positive("train_fraction", train_fraction)
-    if train_fraction > 0.7:
-        raise ValueError(f"train_fraction must be in (0, 0.7], got {train_fraction!r}")
+    train_fraction = check.in_interval("train_fraction", train_fraction, 0, 0.7, open_low=True)
     runs = []
-    with one_blas_thread():
-        for seed in seeds:
-            s = digits(fractions=(train_fraction, 0.3, 0.7 - train_fraction), seed=seed)
-            net = mlp([64, check.positive_int("hidden", hidden), 10])
-            for batch_size in batch_sizes:
-                J = Classifier(net, s.X_train, s.y_train, batch_size=batch_size, seed=seed)
-                h = train(SGD(lr), J, net.init(seed=seed), steps, X_val=s.X_val,
-                          y_val=s.y_val, every=steps)
-                runs.append(NoiseRun(batch_size, seed, h.train_loss[-1], h.val_loss[-1],
-                                     h.val_error[-1], h.diverged))
+    for seed in seeds:
+        s = digits(fractions=(train_fraction, 0.3, 0.7 - train_fraction), seed=seed)
+        net = mlp([64, check.positive_int("hidden", hidden), 10])
+        for batch_size in batch_sizes:
+            J = Classifier(net, s.X_train, s.y_train, batch_size=batch_size, seed=seed)
+            h = train(SGD(lr), J, net.init(seed=seed), steps, X_val=s.X_val, y_val=s.y_val,
+                      every=steps)
+            runs.append(NoiseRun(batch_size, seed, h.train_loss[-1], h.val_loss[-1],
+                                 h.val_error[-1], h.diverged))
     return runs
 
 
@@ -379,9 +371,7 @@ def ill_conditioned_regression(kappa: float = 1000.0, d: int = 10, m: int = 20_0
     """
     from .data import linear_regression_data
 
-    kappa = check.positive("kappa", kappa)
-    if kappa < 1:
-        raise ValueError(f"kappa must be >= 1, got {kappa!r}")
+    kappa = check.condition_number("kappa", kappa)
     scales = np.geomspace(1.0, 1.0 / np.sqrt(kappa), check.positive_int("d", d))
     X, y, _ = linear_regression_data(m, d, noise, seed, scales=tuple(scales))
     return LeastSquares(X, y)

@@ -28,7 +28,7 @@ import numpy as np
 
 from . import _validate as check
 from .objectives import GradientOracle, Objective
-from .optim import Momentum, Nesterov, Optimizer, Trajectory, blew_up, quiet_overflow
+from .optim import SGD, Momentum, Nesterov, Optimizer, Trajectory, blew_up, quiet_overflow
 
 
 class ConstantGradient(Objective):
@@ -73,8 +73,7 @@ def steps_to_fraction(momentum: float, fraction: float = 0.99) -> int:
     k = ceil(log(1 - fraction) / log(alpha)): the larger alpha, the longer the run-up.
     """
     momentum = check.unit_interval("momentum", momentum)
-    if not 0 < fraction < 1:
-        raise ValueError(f"fraction must be in (0, 1), got {fraction!r}")
+    check.in_interval("fraction", fraction, 0, 1, open_low=True, open_high=True)
     if momentum == 0:
         return 1
     return math.ceil(math.log(1 - fraction) / math.log(momentum) - 1e-12)
@@ -202,7 +201,5 @@ def race(objective: Objective, optimizers: Mapping[str, Optimizer], tol: float,
 
 def three_methods(lr: float, momentum: float) -> dict[str, Optimizer]:
     """Gradient descent, momentum and Nesterov with the same eps (and alpha)."""
-    from .optim import SGD
-
     return {"gradient descent": SGD(lr), "momentum": Momentum(lr, momentum),
             "Nesterov": Nesterov(lr, momentum)}

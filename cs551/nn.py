@@ -165,6 +165,23 @@ class Network:
         return f"Network([{', '.join(map(repr, self.layers))}], n_params={self.n_params})"
 
 
+def hidden_unit_weights(net: Network, theta: np.ndarray,
+                        layer: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Views (W_in, b_in, W_out) into theta of hidden layer ``layer`` (0: the first).
+
+    Unit j of the layer has incoming weights W_in[:, j] and bias b_in[j] (its Dense
+    layer) and outgoing weights W_out[j, :] (a row of the next Dense layer).
+    """
+    dense = [i for i, lay in enumerate(net.layers) if isinstance(lay, Dense)]
+    if not 0 <= layer < len(dense) - 1:
+        raise ValueError(f"layer must index a hidden Dense layer in [0, {len(dense) - 2}], "
+                         f"got {layer!r}")
+    i, k = dense[layer], dense[layer + 1]
+    W_in, b_in = net.layers[i].split(net.params(theta, i))
+    W_out, _ = net.layers[k].split(net.params(theta, k))
+    return W_in, b_in, W_out
+
+
 def mlp(sizes: list[int], activation: str = "relu", batchnorm: bool = False) -> Network:
     """Dense layers of the given sizes with an activation between them (none at the end).
 
@@ -186,12 +203,12 @@ def mlp(sizes: list[int], activation: str = "relu", batchnorm: bool = False) -> 
     from .batchnorm import BatchNorm  # imported here: cs551.batchnorm imports this module
 
     layers: list[Layer] = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+    for n_in, n_out in zip(sizes[:-2], sizes[1:-1], strict=True):  # the hidden layers
         layers += [Dense(n_in, n_out)]
         layers += [BatchNorm(n_out)] if batchnorm else []
         layers += [ACTIVATIONS[activation]()]
     # the output layer keeps neither batch norm nor activation
-    return Network(layers[:-2] if batchnorm else layers[:-1])
+    return Network([*layers, Dense(sizes[-2], sizes[-1])])
 
 
 def softmax_cross_entropy(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
@@ -286,7 +303,8 @@ def train(optimizer: Optimizer, objective: Classifier, theta0: np.ndarray, steps
     Records the training loss and 0-1 error (and the validation ones when X_val,
     y_val are given). Unlike ``minimize`` it keeps only the last theta, so it
     suits networks with thousands of parameters. Stops and sets ``diverged`` when
-    the loss or parameters blow up, as ``minimize`` does.
+    the loss or parameters blow up, as ``minimize`` does. BLAS runs on one thread
+    (``one_blas_thread``): faster for the course's small matrices.
     """
     steps = check.non_negative_int("steps", steps)
     every = check.positive_int("every", every)
@@ -294,7 +312,7 @@ def train(optimizer: Optimizer, objective: Classifier, theta0: np.ndarray, steps
     objective.reset()
     state, history = optimizer.init(theta), History()
     limit = blowup * max(1.0, objective.value(theta))
-    with quiet_overflow():
+    with quiet_overflow(), one_blas_thread():
         for k in range(steps + 1):
             if k:
                 optimizer.step(objective, theta, state)

@@ -127,9 +127,7 @@ def ill_conditioned_quadratic(kappa: float = 10.0) -> Quadratic:
     Slide "Ill conditioning": gradient descent must take eps < 2 / lambda_max = 2
     to stay stable, yet then crawls along x, where the curvature is only 1/kappa.
     """
-    kappa = check.positive("kappa", kappa)
-    if kappa < 1:
-        raise ValueError(f"kappa must be >= 1, got {kappa!r}")
+    kappa = check.condition_number("kappa", kappa)
     f = Quadratic(np.diag([1.0 / kappa, 1.0]), name=f"ill-conditioned quadratic (κ={kappa:g})")
     half_width = 1.1 * np.sqrt(kappa)
     f.bounds = ((-half_width, half_width), (-1.5, 1.5))
@@ -144,9 +142,7 @@ def random_quadratic(dim: int, kappa: float = 10.0, seed: int = 0) -> Quadratic:
     1/kappa to 1 (so lambda_max = 1); b is standard normal. Seeded.
     """
     dim = check.positive_int("dim", dim)
-    kappa = check.positive("kappa", kappa)
-    if kappa < 1:
-        raise ValueError(f"kappa must be >= 1, got {kappa!r}")
+    kappa = check.condition_number("kappa", kappa)
     rng = np.random.default_rng(check.non_negative_int("seed", seed))
     Q, _ = np.linalg.qr(rng.normal(size=(dim, dim)))
     eigenvalues = np.geomspace(1.0 / kappa, 1.0, dim)

@@ -410,8 +410,7 @@ class exponential_decay:  # noqa: N801 -- a schedule is used like a function
 
     def __post_init__(self):
         check.positive("lr0", self.lr0)
-        if not check._is_number(self.gamma) or not 0 < self.gamma < 1:
-            raise ValueError(f"gamma must be in (0, 1), got {self.gamma!r}")
+        check.in_interval("gamma", self.gamma, 0, 1, open_low=True, open_high=True)
 
     def __call__(self, k: int) -> float:
         # eps_k = eps_0 gamma^k, kept above 0 where gamma^k underflows (about k > 700 / -ln gamma)

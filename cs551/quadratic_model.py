@@ -172,9 +172,7 @@ def best_rate(lambdas: np.ndarray) -> float:
 
 def iterations_to_shrink(rate: float, factor: float = 1e-6) -> float:
     """The fewest tau with rate^tau <= factor: ceil(ln factor / ln rate) (inf if rate >= 1)."""
-    factor = check.positive("factor", factor)
-    if not 0 < factor < 1:
-        raise ValueError(f"factor must be in (0, 1), got {factor!r}")
+    factor = check.in_interval("factor", factor, 0, 1, open_low=True, open_high=True)
     if rate >= 1:
         return math.inf
     if rate <= 0:

@@ -30,8 +30,9 @@ import numpy as np
 
 from . import _validate as check
 from .data import Split, digits
-from .nn import Classifier, mlp, softmax_cross_entropy
+from .nn import Classifier, mlp, softmax_cross_entropy, train
 from .objectives import LeastSquares
+from .optim import Momentum
 
 # ---------------------------------------------------------------------------------------------
 # Risk J* vs empirical risk J, on a distribution we know
@@ -48,14 +49,10 @@ def gaussian_expectation(expr, variables):
     """
     import sympy as sp
 
-    poly = sp.Poly(sp.expand(expr), *variables)
-    total = sp.Integer(0)
-    for powers, coefficient in poly.terms():
-        moment = sp.Integer(1)
-        for k in powers:
-            moment *= 0 if k % 2 else sp.factorial2(k - 1)
-        total += coefficient * moment
-    return sp.simplify(total)
+    from .symbolic import expectation
+
+    return sp.simplify(expectation(expr, variables,
+                                   lambda k: 0 if k % 2 else sp.factorial2(k - 1)))
 
 
 def risk_symbolic(d: int = 3):
@@ -282,9 +279,6 @@ def regularized_fit(m: int, l2: float, steps: int = 100, split: Split | None = N
     unpenalized minimizer fits the training set perfectly with large, noisy weights.
     ``steps`` iterations of momentum (eps = 0.5, alpha = 0.9) from theta = 0.
     """
-    from .nn import train
-    from .optim import Momentum
-
     split = split or digits(fractions=(0.5, 0.25, 0.25), seed=seed)
     m = check.positive_int("m", m)
     if m > len(split.y_train):
@@ -415,8 +409,7 @@ class TrainingRecord:
 
 def flip_labels(y: np.ndarray, fraction: float, classes: int, seed: int) -> np.ndarray:
     """A copy of y with a random ``fraction`` of labels replaced by a uniformly random class."""
-    if not 0 <= fraction <= 1:
-        raise ValueError(f"fraction must be in [0, 1], got {fraction!r}")
+    check.in_interval("fraction", fraction, 0, 1)
     rng = np.random.default_rng(seed)
     y = np.array(y, copy=True)
     flip = rng.random(len(y)) < fraction
@@ -458,8 +451,7 @@ def training_record(hidden: int | None = 32, steps: int = 250, lr: float = 1.0,
     check.positive_int("steps", steps)
     check.positive("lr", lr)
     every = check.positive_int("every", every)
-    if not 0 < train_fraction <= 0.7:
-        raise ValueError(f"train_fraction must be in (0, 0.7], got {train_fraction!r}")
+    check.in_interval("train_fraction", train_fraction, 0, 0.7, open_low=True)
     s = digits(fractions=(train_fraction, 0.3, 0.7 - train_fraction), seed=seed)
     y_train = flip_labels(s.y_train, label_noise, 10, seed)
     net = mlp([64, 10] if hidden is None else [64, check.positive_int("hidden", hidden), 10])

@@ -25,7 +25,6 @@ that show the slides' claims:
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,9 +32,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _validate as check
+from .data import digits
 from .minibatch import per_example_gradients
+from .nn import Classifier, mlp, train
 from .objectives import LeastSquares, MinibatchObjective, Objective, Quadratic
-from .optim import Optimizer, quiet_overflow
+from .optim import SGD, Optimizer, quiet_overflow
+from .quadratic_model import loglog_slope
 
 
 class NoisyGradient(Objective):
@@ -188,8 +190,7 @@ def squared_distances(optimizer: Optimizer, objective: Objective, theta0: np.nda
 def tail_msd(thetas: np.ndarray, target: np.ndarray, fraction: float = 0.25) -> float:
     """Mean of ||theta_k - target||^2 over the last ``fraction`` of the iterates (n, d)."""
     thetas = np.asarray(getattr(thetas, "thetas", thetas), dtype=float)
-    if not 0 < fraction <= 1:
-        raise ValueError(f"fraction must be in (0, 1], got {fraction!r}")
+    check.in_interval("fraction", fraction, 0, 1, open_low=True)
     tail = thetas[len(thetas) - max(1, int(fraction * len(thetas))):]
     return float(np.mean(np.sum((tail - target) ** 2, axis=1)))
 
@@ -287,7 +288,7 @@ class NoiseBall:
     def slope(self, max_lr: float | None = None) -> float:
         """The log-log slope of the measured radius^2 against eps (1: proportional)."""
         keep = self.lrs <= (max_lr if max_lr is not None else np.inf)
-        return float(np.polyfit(np.log(self.lrs[keep]), np.log(self.measured[keep]), 1)[0])
+        return loglog_slope(self.lrs[keep], self.measured[keep])
 
     def table(self) -> str:
         rows = [f"{'eps':>6} {'steps':>6} {'measured':>9} {'exact':>9} {'eps/2 tr(H^-1 S)':>17}"]
@@ -310,8 +311,6 @@ def noise_ball_sweep(objective: LeastSquares, lrs: Sequence[float], samples: int
     averaged (at least ``min_steps`` in all).
     ``exact`` needs batch size 1 (``stationary_msd``); otherwise it is NaN.
     """
-    from .optim import SGD
-
     lrs = np.array([check.positive("lr", lr) for lr in lrs])
     samples = check.positive_int("samples", samples)
     H = objective.X.T @ objective.X / objective.m
@@ -356,8 +355,6 @@ def compare_schedules(schedules: Mapping[str, float | Callable[[int], float]],
     (``NoisyGradient``, the same ``seed`` for every schedule), all started at
     ``objective.start``. Returns k -> the average squared distance, k = 0 .. steps.
     """
-    from .optim import SGD
-
     runs = check.positive_int("runs", runs)
     stack = NoisyGradient(stacked_copies(objective, runs), sigma, seed)
     return {name: squared_distances(SGD(lr), stack, stack.start, steps) / runs
@@ -423,13 +420,6 @@ def examples_to_tolerance(optimizer: Optimizer, objective: LeastSquares, theta0:
     return ToleranceRun(False, k, objective.examples_seen, objective.m)
 
 
-@functools.cache
-def _digits():
-    from .data import digits
-
-    return digits()
-
-
 def train_digits(optimizer: Optimizer, *, steps: int = 300, batch_size: int | None = 32,
                  hidden: Sequence[int] = (32,), activation: str = "relu",
                  theta0: np.ndarray | None = None, seed: int = 0, every: int = 10):
@@ -440,9 +430,7 @@ def train_digits(optimizer: Optimizer, *, steps: int = 300, batch_size: int | No
     validation set recorded. theta0 defaults to ``net.init(seed)``. Returns the
     ``History`` (loss and error every ``every`` steps; ``diverged`` if it blew up).
     """
-    from .nn import Classifier, mlp, train
-
-    data = _digits()
+    data = digits()
     net = mlp([64, *hidden, 10], activation)
     J = Classifier(net, data.X_train, data.y_train, batch_size=batch_size, seed=seed)
     theta0 = net.init(seed=seed) if theta0 is None else theta0

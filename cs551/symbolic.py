@@ -11,6 +11,18 @@ import functools
 
 import sympy as sp
 
+
+def expectation(expr: sp.Expr, variables, moment) -> sp.Expr:
+    """E[expr] for a polynomial in independent ``variables`` with E[v^k] = ``moment(k)``.
+
+    Linearity of E and independence: each monomial c v_1^k_1 ... v_n^k_n contributes
+    c E[v_1^k_1] ... E[v_n^k_n]. Not simplified.
+    """
+    poly = sp.Poly(sp.expand(expr), *variables)
+    return sum((coefficient * sp.Mul(*(moment(k) for k in powers))
+                for powers, coefficient in poly.terms()), sp.Integer(0))
+
+
 # --- the local quadratic model, ill-conditioning, challenges (notebooks 03, 04) ---
 # Notebook 03: the local quadratic model.
 
@@ -669,10 +681,7 @@ def expected_minibatch_variance(m: int) -> tuple[sp.Expr, sp.Symbol, sp.Symbol]:
     mean = sum(xs) / m  # mu_B
     variance = sum((x - mean) ** 2 for x in xs) / m  # sigma2_B, divided by m
     moments = {0: sp.Integer(1), 1: mu, 2: mu**2 + sigma**2}  # E[x^k], k <= 2
-    poly = sp.Poly(sp.expand(variance), *xs)
-    expectation = sum(coeff * sp.Mul(*(moments[k] for k in powers))
-                      for powers, coeff in poly.terms())
-    return sp.simplify(expectation), mu, sigma
+    return sp.simplify(expectation(variance, xs, moments.__getitem__)), mu, sigma
 
 
 def running_average_lag_symbolic() -> tuple[sp.Expr, sp.Expr, sp.Symbol, sp.Symbol]:
@@ -738,6 +747,7 @@ def _step(x: sp.Expr, y: sp.Expr) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
     return x - alpha * gx, y - alpha * gy, alpha
 
 
+@functools.cache  # the notebook, the closed form and its proof all take the first steps
 def exact_line_search_step(x: sp.Expr, y: sp.Expr) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
     """One iteration from (x, y): (x_next, y_next, alpha) with theta <- theta - alpha g."""
     return tuple(sp.simplify(e) for e in _step(x, y))

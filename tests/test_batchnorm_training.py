@@ -10,6 +10,7 @@ import sympy as sp
 
 from cs551 import batchnorm as bn
 from cs551 import symbolic
+from cs551.data import digits
 from cs551.gradcheck import numerical_gradient, relative_error
 from cs551.nn import Classifier, Dense, Network, ReLU, Tanh, mlp
 from cs551.widgets import BatchNormExplorer
@@ -60,7 +61,7 @@ def test_bn_ignores_a_shift_and_positive_scale_of_its_input_and_its_gradient_is_
 
 @pytest.mark.parametrize("factor, layer", [(2.0, 0), (10.0, 0), (0.5, 3)])
 def test_rescaling_weights_before_bn_leaves_outputs_and_divides_the_gradient(factor, layer):
-    data = bn._digits()
+    data = digits()
     X, y = data.X_train[:32], data.y_train[:32]
     net = bn.digits_mlp(4, batchnorm=True)
     change, ratio = bn.rescaling_effect(net, net.init(seed=1), X, y, factor, layer)
@@ -69,7 +70,7 @@ def test_rescaling_weights_before_bn_leaves_outputs_and_divides_the_gradient(fac
 
 
 def test_rescaling_a_plain_relu_network_scales_its_outputs():
-    data = bn._digits()
+    data = digits()
     net = bn.digits_mlp(4, batchnorm=False)  # zero biases at init: positively homogeneous
     change, _ = bn.rescaling_effect(net, net.init(seed=1), data.X_train[:32], data.y_train[:32],
                                     factor=3.0)
@@ -219,7 +220,7 @@ def test_bn_allows_a_larger_learning_rate(sweep):
 
 def test_after_training_running_averages_and_population_statistics_agree(sweep):
     run = sweep[1.0, True]
-    net, theta, data = run.net, run.history.theta, bn._digits()
+    net, theta, data = run.net, run.history.theta, digits()
     running = np.mean(net.predict(theta, data.X_val) != data.y_val)
     bn.set_population_statistics(net, theta, data.X_train, batch_size=32, batches=50)
     try:
