@@ -517,16 +517,13 @@ def plot_training_runs(groups: Mapping[str, Mapping[str, object]], key: str = "t
     if fig is None:
         fig = plt.figure(figsize=(4.2 * len(groups), 3.6), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(groups)))
-    for ax, (title, runs) in zip(axes, groups.items(), strict=True):
-        for label, history in runs.items():
-            ax.plot(history.steps, getattr(history, key),
-                    label=label + (" (diverged)" if history.diverged else ""))
-        ax.set(yscale="log", xlabel="step $k$", title=title)
+    for i, (ax, (title, runs)) in enumerate(zip(axes, groups.items(), strict=True)):
+        plot_histories(runs, ax=ax, what=key, title=title)
+        if i:
+            ax.set_ylabel("")  # the first panel's label serves the row
         top = 10 * max(getattr(history, key)[0] for history in runs.values())
         if ax.get_ylim()[1] > top:
             ax.set_ylim(top=top)
-        ax.legend(fontsize="small")
-    axes[0].set_ylabel(key.replace("_", " "))
     return fig
 
 

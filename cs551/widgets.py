@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import inspect
 import io
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import ipywidgets as widgets
 import numpy as np
@@ -28,9 +28,27 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from .objectives import Objective
-from .optim import Trajectory, minimize
-from .plots import draw_contours
+from . import _validate as check
+from .objectives import (
+    Cliff,
+    LeastSquares,
+    Objective,
+    Quadratic,
+    Rosenbrock,
+    Saddle,
+    ill_conditioned_quadratic,
+)
+from .optim import (
+    SGD,
+    AdaGrad,
+    RMSProp,
+    RMSPropNesterov,
+    Trajectory,
+    inverse_decay,
+    linear_decay,
+    minimize,
+)
+from .plots import BN_STYLES, draw_contours
 
 
 def new_figure(figsize: tuple[float, float] = (6.4, 4.8), dpi: int = 100, **subplots) -> Figure:
@@ -157,6 +175,29 @@ def _parameters(factory: Callable) -> Mapping[str, inspect.Parameter]:
     return inspect.signature(factory).parameters
 
 
+def _hyper_slider(name: str, value: float) -> widgets.Widget:
+    """A slider for hyperparameter ``name`` over its range in ``HYPERPARAMETERS``."""
+    low, high, log = HYPERPARAMETERS[name]
+    return _slider(name, value, low, high, log=log)
+
+
+def _check_landscape(objective: Objective) -> None:
+    if objective.dim != 2 or objective.bounds is None:
+        raise ValueError(f"objective must be a 2-D landscape with bounds, got {objective!r}")
+
+
+def _table(rows: Iterable[Sequence[str]]) -> str:
+    """An explorer's status table: one HTML row per sequence of cells."""
+    return "<table>" + "".join(
+        "<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows
+    ) + "</table>"
+
+
+def _outcome(run: Trajectory, otherwise: str) -> str:
+    """A run's status cell: where it diverged, or else ``otherwise``."""
+    return f"<b>diverged</b> at step {run.steps}" if run.diverged else otherwise
+
+
 class OptimizerExplorer(Explorer):
     """Optimizers on a 2-D landscape, with sliders for their hyperparameters and start.
 
@@ -178,8 +219,7 @@ class OptimizerExplorer(Explorer):
         start: tuple[float, float] | None = None,
         **hyperparameters: float,
     ):
-        if objective.dim != 2 or objective.bounds is None:
-            raise ValueError(f"objective must be a 2-D landscape with bounds, got {objective!r}")
+        _check_landscape(objective)
         unknown = set(hyperparameters) - set(HYPERPARAMETERS)
         if unknown:
             raise ValueError(f"hyperparameters must be among {sorted(HYPERPARAMETERS)}, "
@@ -188,10 +228,10 @@ class OptimizerExplorer(Explorer):
         self.trajectories: dict[str, Trajectory] = {}
 
         controls = {}
-        for name, (low, high, log) in HYPERPARAMETERS.items():
+        for name in HYPERPARAMETERS:
             takers = [_parameters(f)[name] for f in optimizers.values() if name in _parameters(f)]
             if name in hyperparameters and takers:
-                controls[name] = _slider(name, hyperparameters[name], low, high, log=log)
+                controls[name] = _hyper_slider(name, hyperparameters[name])
             elif any(p.default is inspect.Parameter.empty for p in takers):
                 raise ValueError(f"{name} must be given: an optimizer needs it")
         controls["steps"] = _slider("steps", steps, 1, max_steps, integer=True)
@@ -220,11 +260,9 @@ class OptimizerExplorer(Explorer):
             run = minimize(factory(**kwargs), self.objective, np.array([x0, y0]), steps)
             self.trajectories[label] = run
             self.lines[label].set_data(run.thetas[:, 0], run.thetas[:, 1])
-            outcome = (f"<b>diverged</b> at step {run.steps}" if run.diverged
-                       else f"f = {run.value:.3g} after {run.steps} steps")
-            rows.append(f"<tr><td>{label}</td><td>{outcome}</td></tr>")
+            rows.append((label, _outcome(run, f"f = {run.value:.3g} after {run.steps} steps")))
         self.start_marker.set_data([x0], [y0])
-        return "<table>" + "".join(rows) + "</table>"
+        return _table(rows)
 
     def summary(self) -> str:
         """The runs now shown, as plain text (what a notebook prints to pin them)."""
@@ -346,7 +384,6 @@ class MinibatchExplorer(Explorer):
             raise ValueError(f"batch_size must be one of {self.BATCH_SIZES}, got {batch_size!r}")
         if kappa not in self.KAPPAS:
             raise ValueError(f"kappa must be one of {self.KAPPAS}, got {kappa!r}")
-        from . import _validate as check
 
         self.draws = check.positive_int("draws", draws)
         self.tolerance = check.positive("tolerance", tolerance)
@@ -481,11 +518,12 @@ class RegularizationExplorer(Explorer):
         ax.set_axis_off()
         ax.set_title("weights W of each class (red > 0 > blue, clipped at ±1)",
                      fontsize="medium", pad=14)
-        self.bars, self.labels = [], []
+        self.bars, self.labels, self.tops = [], [], []
         for column, (title, top) in enumerate([("NLL (surrogate)", 4.0), ("0-1 loss", 0.5)]):
             ax = fig.add_subplot(grid[1 + column])
             bars = ax.bar(["train", "held-out"], [0, 0], color=["C0", "C3"])
             self.bars += list(bars)
+            self.tops += [top] * len(bars)
             self.labels += [ax.text(b.get_x() + b.get_width() / 2, 0, "", ha="center",
                                     va="bottom", fontsize="small") for b in bars]
             ax.set(ylim=(0, top), title=title)
@@ -513,8 +551,7 @@ class RegularizationExplorer(Explorer):
         scale = np.abs(f.weights).max()
         self.mosaic.set_data(self._mosaic(f.weights))
         values = (f.train_loss, f.heldout_loss, f.train_error, f.heldout_error)
-        tops = (4.0, 4.0, 0.5, 0.5)
-        for bar, label, value, top in zip(self.bars, self.labels, values, tops, strict=True):
+        for bar, label, value, top in zip(self.bars, self.labels, values, self.tops, strict=True):
             bar.set_height(min(value, top))
             label.set_position((label.get_position()[0], min(value, 0.9 * top)))
             label.set_text(f"{value:.3f}")
@@ -615,7 +652,6 @@ class EigenDecayExplorer(Explorer):
 
     def _update(self, lr: float, lambda_1: float, lambda_2: float, steps: int,
                 best_lr: bool) -> str:
-        from .optim import SGD, minimize
         from .quadratic_model import (
             best_learning_rate,
             best_rate,
@@ -656,13 +692,11 @@ class EigenDecayExplorer(Explorer):
             "rate": convergence_rate(lambdas, eta), "best rate": best_rate(lambdas),
         }
         s = self.state
-        rows = "".join(
-            f"<tr><td>1 − ηλ<sub>{i + 1}</sub> = {factors[i]:.3g}</td><td>"
-            + ("<b>blows up</b>" if abs(factors[i]) > 1 else "decays") + "</td></tr>"
-            for i in range(2))
-        outcome = (f"<b>diverged</b> at step {run.steps}" if run.diverged
-                   else f"J − J* = {run.value - f.value(self.w_star):.3g} after {run.steps} steps")
-        return (f"η = {eta:.3g}: <table>{rows}</table>"
+        rows = [(f"1 − ηλ<sub>{i + 1}</sub> = {factors[i]:.3g}",
+                 "<b>blows up</b>" if abs(factors[i]) > 1 else "decays") for i in range(2)]
+        outcome = _outcome(run, f"J − J* = {run.value - f.value(self.w_star):.3g} after "
+                                f"{run.steps} steps")
+        return (f"η = {eta:.3g}: {_table(rows)}"
                 f"stable iff η &lt; 2/λ<sub>max</sub> = {s['limit']:.3g}<br>"
                 f"rate max|1 − ηλ| = {s['rate']:.3g}<br>"
                 f"best η* = {s['eta*']:.3g}, rate (κ−1)/(κ+1) = {s['best rate']:.3g}<br>"
@@ -694,7 +728,6 @@ class CliffExplorer(Explorer):
     def __init__(self, lr: float = 0.5, max_norm: float = 1.0, steps: int = 60,
                  start: tuple[float, float] | None = None):
         from .challenges import cliff_runs
-        from .objectives import Cliff
 
         self.objective, self._runs = Cliff(), cliff_runs
         self.runs: dict[str, Trajectory] = {}
@@ -715,15 +748,16 @@ class CliffExplorer(Explorer):
         draw_contours(ax, self.objective)
         ax.axvline(0, color="0.5", linestyle=":", linewidth=1)
         ax.set_title("cliff: plateau, edge at $\\theta_1 = 0$, bowl")
+        colors = {"no clipping": "C3", "clipped": "C0"}
         self.lines = {label: ax.plot([], [], marker="o", markersize=3, linewidth=1.2,
                                      color=color, label=label)[0]
-                      for label, color in (("no clipping", "C3"), ("clipped", "C0"))}
+                      for label, color in colors.items()}
         (self.start_marker,) = ax.plot([], [], marker="o", markersize=9, markerfacecolor="none",
                                        color="k", linestyle="none")
         ax.legend(loc="upper right", fontsize="small")
         self.step_lines = {label: ax_step.plot([], [], marker="o", markersize=3, color=color,
                                                label=label)[0]
-                           for label, color in (("no clipping", "C3"), ("clipped", "C0"))}
+                           for label, color in colors.items()}
         (self.cap,) = ax_step.plot([], [], "k--", linewidth=1, label=r"cap $\epsilon\,$max‖g‖")
         ax_step.set(yscale="log", xlim=(0, 200), ylim=(1e-4, 1e2), xlabel="step $k$",
                     ylabel=r"$\|\theta_{k+1} - \theta_k\|$", title="step lengths")
@@ -744,11 +778,10 @@ class CliffExplorer(Explorer):
             lengths = np.linalg.norm(np.diff(run.thetas, axis=0), axis=1)
             self.step_lines[label].set_data(np.arange(len(lengths)), lengths)
             end = "diverged" if run.diverged else f"f = {run.value:.3g}"
-            rows.append(f"<tr><td>{label}</td><td>longest step {longest_step(run):.3g}</td>"
-                        f"<td>{end}</td></tr>")
+            rows.append((label, f"longest step {longest_step(run):.3g}", end))
         self.start_marker.set_data([x0], [y0])
         self.cap.set_data([0, 200], [lr * max_norm] * 2)
-        return "<table>" + "".join(rows) + "</table>"
+        return _table(rows)
 
     def summary(self) -> str:
         """The runs now shown, as plain text (what a notebook prints to pin them)."""
@@ -781,16 +814,13 @@ class SGDExplorer(Explorer):
                  steps: int = 300, max_steps: int = 600, seed: int = 0):
         from matplotlib.ticker import NullLocator
 
-        from . import _validate as check
         from .data import linear_regression_data
-        from .objectives import LeastSquares, Quadratic
 
         if schedule not in self.SCHEDULES:
             raise ValueError(f"schedule must be one of {self.SCHEDULES}, got {schedule!r}")
         if batch_size not in self.BATCH_SIZES:
             raise ValueError(f"batch_size must be one of {self.BATCH_SIZES}, got {batch_size!r}")
-        if not 1e-3 <= check.positive("lr", lr) <= 3.0:
-            raise ValueError(f"lr must be in [0.001, 3], got {lr!r}")
+        check.in_interval("lr", lr, 0.001, 3)
         max_steps = check.positive_int("max_steps", max_steps)
         if not 1 <= check.positive_int("steps", steps) <= max_steps:
             raise ValueError(f"steps must be in [1, {max_steps}], got {steps!r}")
@@ -839,7 +869,6 @@ class SGDExplorer(Explorer):
 
     def schedule(self, lr: float, schedule: str, steps: int):
         """The schedule k -> eps_k that the controls describe."""
-        from .optim import inverse_decay, linear_decay
 
         if schedule == "linear decay":
             return linear_decay(lr, lr / 100, tau=max(1, steps // 2))  # eps_tau = 1% of eps_0
@@ -857,7 +886,6 @@ class SGDExplorer(Explorer):
         return first_order_msd(self.H, self._covariances[batch_size], lr)
 
     def _update(self, lr: float, schedule: str, batch_size: int, steps: int) -> str:
-        from .optim import SGD
         from .sgd import iterates
 
         self.objective.batch_size = None if batch_size == self.objective.m else batch_size
@@ -911,18 +939,15 @@ class MomentumExplorer(Explorer):
         from matplotlib.ticker import LogLocator
 
         from . import momentum as mom
-        from .objectives import Quadratic
 
-        if objective.dim != 2 or objective.bounds is None:
-            raise ValueError(f"objective must be a 2-D landscape with bounds, got {objective!r}")
+        _check_landscape(objective)
         self._mom, self.objective, self.tol = mom, objective, tol
         self.quadratic = isinstance(objective, Quadratic)
         self.f_star = 0.0 if objective.minimizer is None else float(
             objective.value(objective.minimizer))
         self.trajectories: dict[str, Trajectory] = {}
         self.settings: dict[str, float] = {}
-        controls = {"lr": _slider("lr", lr, 1e-4, 10.0, log=True),
-                    "momentum": _slider("momentum", momentum, 0.0, 0.99),
+        controls = {"lr": _hyper_slider("lr", lr), "momentum": _hyper_slider("momentum", momentum),
                     "steps": _slider("steps", steps, 1, max_steps, integer=True)}
         # fixed margins: constrained layout would double the cost of the first draw
         fig = new_figure(figsize=(10.0, 4.2), nrows=1, ncols=2)
@@ -949,7 +974,6 @@ class MomentumExplorer(Explorer):
 
     def _update(self, lr: float, momentum: float, steps: int) -> str:
         self.settings = {"lr": lr, "momentum": momentum, "steps": steps}
-        rows = []
         for label, optimizer in self._mom.three_methods(lr, momentum).items():
             run = minimize(optimizer, self.objective, self.objective.start, steps)
             self.trajectories[label] = run
@@ -957,16 +981,16 @@ class MomentumExplorer(Explorer):
             gap = run.values - self.f_star
             k = np.arange(len(gap))
             self.curves[label].set_data(k[gap > 0], gap[gap > 0])
-            reached = np.flatnonzero(gap <= self.tol)
-            outcome = (f"<b>diverged</b> at step {run.steps}" if run.diverged else
-                       f"f − f* ≤ {self.tol:g} at step {reached[0]}" if len(reached) else
-                       f"f − f* = {gap[-1]:.2g}")
+        rows = []
+        for label, k in self.steps_to_tolerance().items():
+            run = self.trajectories[label]
+            outcome = _outcome(run, f"f − f* ≤ {self.tol:g} at step {k}" if k is not None
+                               else f"f − f* = {run.value - self.f_star:.2g}")
             if self.quadratic:
                 rate = self._mom.predicted_rate(label, lr, momentum, self.objective.eigenvalues)
                 outcome += f" (rate {rate:.3f})"
-            rows.append(f"<tr><td>{label}</td><td>{outcome}</td></tr>")
-        return (f"momentum speed-up 1/(1 − α) = {1 / (1 - momentum):.3g}"
-                "<table>" + "".join(rows) + "</table>")
+            rows.append((label, outcome))
+        return f"momentum speed-up 1/(1 − α) = {1 / (1 - momentum):.3g}{_table(rows)}"
 
     def steps_to_tolerance(self) -> dict[str, int | None]:
         """For each method shown: the first step with f - f* <= tol (None if not reached)."""
@@ -1090,15 +1114,10 @@ class AdaptiveExplorer(Explorer):
 
     def __init__(self, landscape: str = "ill-conditioned quadratic", lr: float = 0.1,
                  rho: float = 0.9, steps: int = 100, max_steps: int = 400):
-        from . import _validate as check
-        from .objectives import Rosenbrock, Saddle, ill_conditioned_quadratic
-
         if landscape not in self.LANDSCAPES:
             raise ValueError(f"landscape must be one of {self.LANDSCAPES}, got {landscape!r}")
-        if not 1e-3 <= check.positive("lr", lr) <= 1.0:
-            raise ValueError(f"lr must be in [0.001, 1], got {lr!r}")
-        if not 0 <= check.unit_interval("rho", rho) <= 0.999:
-            raise ValueError(f"rho must be in [0, 0.999], got {rho!r}")
+        check.in_interval("lr", lr, 0.001, 1)
+        check.in_interval("rho", rho, 0, 0.999)
         max_steps = check.positive_int("max_steps", max_steps)
         if not 1 <= check.positive_int("steps", steps) <= max_steps:
             raise ValueError(f"steps must be in [1, {max_steps}], got {steps!r}")
@@ -1153,7 +1172,6 @@ class AdaptiveExplorer(Explorer):
 
     def _update(self, landscape: str, lr: float, rho: float, steps: int) -> str:
         from .adaptive import record
-        from .optim import SGD, AdaGrad, RMSProp, RMSPropNesterov
 
         if landscape != self._landscape:
             self._set_landscape(landscape)
@@ -1166,15 +1184,12 @@ class AdaptiveExplorer(Explorer):
         rows = []
         for method, run in self.runs.items():
             self.paths[method].set_data(run.thetas[:, 0], run.thetas[:, 1])
-            end = (f"<b>diverged</b> at step {run.steps}" if run.diverged
-                   else f"f = {run.value:.3g}")
-            rows.append(f"<tr><td>{method}</td><td>{end}</td></tr>")
+            rows.append((method, _outcome(run, f"f = {run.value:.3g}")))
         for (method, c), line in self.rates.items():
             rates = self.runs[method].rates
             line.set_data(np.arange(1, len(rates) + 1), rates[:, c])
         self.gd_rate.set_data([1, steps], [gd_lr, gd_lr])
-        return (f"gradient descent: lr = {gd_lr:g}; adaptive methods: lr = {lr:.3g}"
-                f"<table>{''.join(rows)}</table>")
+        return f"gradient descent: lr = {gd_lr:g}; adaptive methods: lr = {lr:.3g}{_table(rows)}"
 
     def summary(self) -> str:
         """The runs now shown, as plain text (what a notebook prints to pin them)."""
@@ -1238,7 +1253,6 @@ class BatchNormExplorer(Explorer):
                ylabel="training loss", title="SGD on the digits: plain vs batch norm")
         ax.yaxis.set_minor_formatter(NullFormatter())  # unlabelled minor ticks: a faster draw
         ax.grid(True, which="major", alpha=0.3)
-        from .plots import BN_STYLES
 
         self.lines = {bn: ax.plot([], [], **BN_STYLES[bn])[0] for bn in (False, True)}
         self.crosses = {bn: ax.plot([], [], marker="x", markersize=10, markeredgewidth=2,
@@ -1265,9 +1279,8 @@ class BatchNormExplorer(Explorer):
             self.lines[bn].set_data(h.steps, loss)
             self.crosses[bn].set_data(h.steps[-1:] if h.diverged else [],
                                       loss[-1:] if h.diverged else [])
-            rows.append(f"<tr><td>{'with BN' if bn else 'plain'}</td>"
-                        f"<td>{run.outcome()}</td></tr>")
-        return f"<b>{depth} hidden layers, ε = {lr:g}</b><table>{''.join(rows)}</table>"
+            rows.append(("with BN" if bn else "plain", run.outcome()))
+        return f"<b>{depth} hidden layers, ε = {lr:g}</b>{_table(rows)}"
 
     def summary(self) -> str:
         """The two runs now shown, as plain text (what a notebook prints to pin them)."""
@@ -1358,8 +1371,6 @@ class LineSearchExplorer(Explorer):
 
     def _draw_run(self, b: float, steps: int, exercise_start: bool, x0: float,
                   y0: float) -> str:
-        from .objectives import Quadratic
-
         start = np.array([b, 1.0]) if exercise_start else np.array([x0, y0])
         f = Quadratic(np.diag([1.0, b]))
         self.b, self.run = b, minimize(self._optimizer, f, start, steps)
