@@ -4,6 +4,9 @@
     python3 course.py lab       # open the course in JupyterLab
     python3 course.py test      # run every test: unit tests, strict nbval over the notebooks,
                                 # the autograder round trip and the browser test
+    python3 course.py test --portable   # the same, then strict nbval over the notebooks again
+                                # with numpy's SIMD and OpenBLAS held to generic kernels, and
+                                # in .venv-lowest at the lowest declared versions (what CI runs)
     python3 course.py execute   # re-execute notebooks in place after editing them
     python3 course.py release   # regenerate the student versions of the graded assignments
 
@@ -25,43 +28,60 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
-PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
-STAMP = VENV / "cs551-installed.txt"
+LOWEST = ROOT / ".venv-lowest"  # the lowest declared versions, for `test --portable`
+
+
+def bin_dir(venv: Path) -> Path:
+    return venv / ("Scripts" if os.name == "nt" else "bin")
+
+
+def python_in(venv: Path) -> Path:
+    return bin_dir(venv) / ("python.exe" if os.name == "nt" else "python")
+
+
+BIN = bin_dir(VENV)
+PYTHON = python_in(VENV)
 FIRST_NOTEBOOK = "notebooks/00_welcome.ipynb"
+NOTEBOOK_TESTS = ["notebooks", "assignments/source"]  # what strict nbval checks
 
 
 def say(message: str) -> None:
     print(f"[course] {message}", flush=True)
 
 
-def venv_env() -> dict:
-    """This environment with .venv activated: tools such as nbgrader call others by name."""
-    return dict(os.environ, VIRTUAL_ENV=str(VENV),
-                PATH=os.pathsep.join([str(BIN), os.environ.get("PATH", "")]))
+def shown(command: list[str]) -> str:
+    """A command as the user would type it: the program's name, then its arguments."""
+    return " ".join([Path(command[0]).name, *command[1:]])
 
 
-def run(command: list[str], cwd: Path = ROOT) -> None:
-    subprocess.run(command, cwd=cwd, check=True, env=venv_env())
+def venv_env(venv: Path = VENV, **extra: str) -> dict:
+    """This environment with ``venv`` activated: tools such as nbgrader call others by name."""
+    return dict(os.environ, VIRTUAL_ENV=str(venv),
+                PATH=os.pathsep.join([str(bin_dir(venv)), os.environ.get("PATH", "")]), **extra)
 
 
-def create_venv() -> None:
-    say(f"creating {VENV.name} with Python {sys.version.split()[0]}")
+def run(command: list[str], cwd: Path = ROOT, venv: Path = VENV) -> None:
+    subprocess.run(command, cwd=cwd, check=True, env=venv_env(venv))
+
+
+def create_venv(venv: Path) -> None:
+    say(f"creating {venv.name} with Python {sys.version.split()[0]}")
     try:
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True,
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     except subprocess.CalledProcessError:
         # Debian and Ubuntu ship venv without ensurepip unless python3-venv is installed:
         # make the environment without pip and let this interpreter's pip install into it.
         say("venv without pip (no ensurepip here); using this Python's pip to install into it")
-        run([sys.executable, "-m", "venv", "--clear", "--without-pip", str(VENV)])
+        run([sys.executable, "-m", "venv", "--clear", "--without-pip", str(venv)])
 
 
-def pip() -> list[str]:
-    has_pip = subprocess.run([str(PYTHON), "-m", "pip", "--version"], capture_output=True)
+def pip(venv: Path) -> list[str]:
+    python = python_in(venv)
+    has_pip = subprocess.run([str(python), "-m", "pip", "--version"], capture_output=True)
     if has_pip.returncode == 0:
-        return [str(PYTHON), "-m", "pip"]
-    return [sys.executable, "-m", "pip", "--python", str(PYTHON)]
+        return [str(python), "-m", "pip"]
+    return [sys.executable, "-m", "pip", "--python", str(python)]
 
 
 def install_fingerprint() -> str:
@@ -69,30 +89,61 @@ def install_fingerprint() -> str:
     return hashlib.sha256(pyproject + sys.version.encode()).hexdigest()
 
 
-def ensure_environment(extras: list[str]) -> None:
-    """Create .venv if missing; (re)install the course when pyproject.toml or the extras changed."""
+def lowest_constraints() -> list[str]:
+    """pyproject.toml's dependencies with each lower bound made exact: numpy>=1.24 -> numpy==1.24.
+
+    Every dependency of the package and of its extras, markers kept. The course
+    promises its stored outputs for every version from these up.
+    """
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: pip carries a TOML reader
+        from pip._vendor import tomli as tomllib
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = project["dependencies"] + [
+        requirement for extra in project["optional-dependencies"].values()
+        for requirement in extra]
+    return [requirement.replace(">=", "==", 1) for requirement in declared]
+
+
+def ensure_environment(extras: list[str], venv: Path = VENV, lowest: bool = False) -> None:
+    """Create ``venv`` if missing; (re)install the course when pyproject.toml or the extras changed.
+
+    ``lowest``: every dependency at its lowest declared version (``lowest_constraints``).
+    """
     if sys.version_info < (3, 10):  # noqa: UP036 -- this script must explain, not crash
         sys.exit(f"[course] Python >= 3.10 is needed, this is {sys.version.split()[0]}: "
                  "install a newer Python 3 and run this command with it")
-    if not PYTHON.exists():
-        create_venv()
+    if not python_in(venv).exists():
+        create_venv(venv)
+    stamp = venv / "cs551-installed.txt"
     fingerprint = install_fingerprint()
     try:
-        installed = json.loads(STAMP.read_text())
+        installed = json.loads(stamp.read_text())
     except (OSError, ValueError):  # no stamp yet, or one from an older course.py
         installed = {}
     if installed.get("fingerprint") == fingerprint and set(extras) <= set(installed["extras"]):
         return
     extras = sorted(set(extras) | set(installed.get("extras", [])))
-    say("installing the course and its dependencies into .venv (the first time takes a minute)")
-    run([*pip(), "install", "--disable-pip-version-check", "--quiet", "-e",
-         f".[{','.join(extras)}]"])
-    if "instructor" in extras and (BIN / "nbgrader").exists():
+    options = []
+    if lowest:
+        constraints = venv / "constraints.txt"
+        constraints.write_text("\n".join(lowest_constraints()) + "\n")
+        # wheels only: a lowest version that would have to be compiled on this Python
+        # fails at once instead of building for minutes
+        options = ["--constraint", str(constraints), "--only-binary", ":all:"]
+        say(f"installing the lowest declared versions into {venv.name} ({constraints.name})")
+    else:
+        say(f"installing the course and its dependencies into {venv.name} "
+            "(the first time takes a minute)")
+    run([*pip(venv), "install", "--disable-pip-version-check", "--quiet", *options, "-e",
+         f".[{','.join(extras)}]"], venv=venv)
+    if "instructor" in extras and (bin_dir(venv) / "nbgrader").exists():
         # nbgrader brings JupyterLab panels for instructors; students don't need them here.
         # An instructor turns them on with: .venv/bin/jupyter labextension enable @jupyter/nbgrader
-        run([str(BIN / "jupyter"), "labextension", "disable", "--level=sys_prefix",
-             "@jupyter/nbgrader"])
-    STAMP.write_text(json.dumps({"fingerprint": fingerprint, "extras": extras}))
+        run([str(bin_dir(venv) / "jupyter"), "labextension", "disable", "--level=sys_prefix",
+             "@jupyter/nbgrader"], venv=venv)
+    stamp.write_text(json.dumps({"fingerprint": fingerprint, "extras": extras}))
 
 
 def release(args: list[str]) -> int:
@@ -104,6 +155,78 @@ def release(args: list[str]) -> int:
         run([str(BIN / "nbgrader"), "generate_assignment", name, "--force", "--log-level=WARN"],
             cwd=assignments)
     return 0
+
+
+# --- test --portable: the stored outputs in other floating-point environments ---------------
+
+# Run in an environment's Python: its numpy's SIMD dispatch and its BLAS, as JSON.
+PROBE = """
+import json, platform, numpy, threadpoolctl
+try:
+    from numpy._core import _multiarray_umath as simd
+except ImportError:  # numpy < 2
+    from numpy.core import _multiarray_umath as simd
+dispatch = list(simd.__cpu_dispatch__)
+blas = [lib.get("architecture") for lib in threadpoolctl.threadpool_info()
+        if lib.get("user_api") == "blas"]
+print(json.dumps({"numpy": numpy.__version__, "machine": platform.machine(),
+                  "dispatch": dispatch, "found": [f for f in dispatch if simd.__cpu_features__[f]],
+                  "baseline": list(simd.__cpu_baseline__), "blas": blas}))
+"""
+
+
+def probe(venv: Path, env: dict) -> dict:
+    result = subprocess.run([str(python_in(venv)), "-c", PROBE], cwd=ROOT, env=env,
+                            check=True, capture_output=True, text=True)
+    return json.loads(result.stdout)
+
+
+def generic_kernels_env() -> dict:
+    """.venv's environment with numpy's SIMD dispatch held to its baseline and OpenBLAS's
+    generic kernels, checked to have taken effect (numpy.show_runtime, threadpoolctl)."""
+    native = probe(VENV, venv_env())
+    core = "ARMV8" if native["machine"].lower() in ("arm64", "aarch64") else "Prescott"
+    env = venv_env(NPY_DISABLE_CPU_FEATURES=" ".join(native["dispatch"]), OPENBLAS_CORETYPE=core)
+    held = probe(VENV, env)
+    if held["found"]:
+        sys.exit(f"[course] numpy still dispatches to {held['found']}")
+    if native["blas"] and held["blas"] == native["blas"] and native["blas"] != [core]:
+        sys.exit(f"[course] OPENBLAS_CORETYPE={core} did not change the BLAS kernels")
+    say(f"generic kernels: numpy {held['numpy']} SIMD baseline {held['baseline']} only "
+        f"(not {native['found']}); OpenBLAS {native['blas']} -> {held['blas']}")
+    return env
+
+
+def portable() -> int:
+    """Strict nbval again in two more floating-point environments, side by side:
+    .venv with generic kernels, and .venv-lowest with every lowest declared version
+    (there the unit tests run too). Returns the number of environments that failed."""
+    runs = {"generic kernels": ([str(PYTHON), "-m", "pytest", "-q", *NOTEBOOK_TESTS],
+                                generic_kernels_env())}
+    try:
+        ensure_environment(["dev", "instructor"], LOWEST, lowest=True)
+    except subprocess.CalledProcessError:
+        say(f"the lowest declared versions do not install on Python {sys.version.split()[0]}; "
+            "CI checks them on the Python it uses")
+        return 1
+    lowest = probe(LOWEST, venv_env(LOWEST))
+    say(f"lowest versions: numpy {lowest['numpy']} SIMD {lowest['found']}, "
+        f"OpenBLAS {lowest['blas']} ({LOWEST.name}/constraints.txt)")
+    runs["lowest versions"] = ([str(python_in(LOWEST)), "-m", "pytest", "-q", "-m",
+                                "not browser", "tests", *NOTEBOOK_TESTS], venv_env(LOWEST))
+    logs, processes = {}, {}
+    for name, (command, env) in runs.items():
+        logs[name] = LOWEST / f"{name.replace(' ', '-')}.log"
+        say(f"{name}: {shown(command)}")
+        processes[name] = subprocess.Popen(command, cwd=ROOT, env=env,
+                                           stdout=logs[name].open("w"), stderr=subprocess.STDOUT)
+    failed = 0
+    for name, process in processes.items():
+        code = process.wait()
+        failed += code != 0
+        print(logs[name].read_text(), end="", flush=True)
+        say(f"{name}: {'passed' if code == 0 else f'FAILED (exit {code})'}")
+    return failed
 
 
 def main(argv: list[str]) -> int:
@@ -120,9 +243,14 @@ def main(argv: list[str]) -> int:
     ensure_environment(extras)
     if command is None:
         return release(argv[1:])
-    command = command + argv[1:]
-    say(" ".join(Path(command[0]).name if i == 0 else part for i, part in enumerate(command)))
-    return subprocess.run(command, cwd=ROOT, env=venv_env()).returncode
+    arguments = [a for a in argv[1:] if a != "--portable"]
+    portable_too = argv[0] == "test" and "--portable" in argv[1:]
+    command = command + arguments
+    say(shown(command))
+    code = subprocess.run(command, cwd=ROOT, env=venv_env()).returncode
+    if portable_too:
+        code = max(code, portable())
+    return code
 
 
 if __name__ == "__main__":
