@@ -9,7 +9,9 @@ stores is what strict nbval compares against: no timing metadata
 (``record_timing=False``) and no saved widget state: ``metadata.widgets`` is
 dropped (it is large and changes on every run), and so are the widget views in
 the outputs, which would point at models that no longer exist. A widget's
-output keeps its ``text/plain`` line until the student runs the cell.
+output keeps its ``text/plain`` line until the student runs the cell. Consecutive
+stream outputs of one cell (one per ``print`` on a slow machine, one for all of them
+on a fast one) are stored merged, so the stored bytes do not depend on timing.
 
 nbclient can hang when a plot is captured into an Output widget
 (jupyter/nbclient#312); the course's widgets never use one, and
@@ -45,6 +47,24 @@ def apply_kernel_env() -> None:
             os.environ[name] = value
         else:
             os.environ.pop(name, None)
+
+
+def coalesce_streams(outputs: list) -> list:
+    """Merge consecutive outputs of the same stream (stdout, stderr) into one.
+
+    How a cell's prints are split into stream messages depends on the kernel's
+    timing; the text they make up does not.
+    """
+    merged: list = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (output.get("output_type") == "stream" and previous is not None
+                and previous.get("output_type") == "stream"
+                and previous.get("name") == output.get("name")):
+            previous["text"] += output["text"]
+        else:
+            merged.append(output)
+    return merged
 
 
 def _kernel_manager(socket_dir: str):
@@ -83,6 +103,8 @@ def execute(path: Path, timeout: int = 300) -> float:
     notebook.metadata.pop("widgets", None)
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
+        if "outputs" in cell:
+            cell.outputs = coalesce_streams(cell.outputs)
         for output in cell.get("outputs", []):
             output.get("data", {}).pop(WIDGET_VIEW, None)
     nbformat.write(notebook, path)
