@@ -25,3 +25,23 @@ def assert_redraws(explorer, name: str, value) -> None:
     after = bytes(explorer.image.value)
     assert after.startswith(PNG)
     assert after != before
+
+
+def add_roundoff_noise(monkeypatch, seed: int = 0, scale: float = 1e-15) -> None:
+    """From now on in this test, every optimizer step multiplies theta by (1 + scale z).
+
+    A few ulps per step: what another machine's round-off (other SIMD kernels, another
+    BLAS) does to a run. A printed figure that this noise changes is not portable.
+    """
+    import numpy as np
+
+    from cs551 import optim
+
+    step = optim.Optimizer.step
+    rng = np.random.default_rng(seed)
+
+    def noisy_step(self, objective, theta, state):
+        step(self, objective, theta, state)
+        theta *= 1 + scale * rng.standard_normal(theta.shape)
+
+    monkeypatch.setattr(optim.Optimizer, "step", noisy_step)
