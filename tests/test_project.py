@@ -1,5 +1,6 @@
 """The project's promises: set-up files in sync, README true, notebooks stored executed."""
 
+import importlib.util
 import json
 import re
 import subprocess
@@ -123,6 +124,8 @@ def test_execute_stores_notebooks_deterministically(tmp_path):
                                   "print(np.random.default_rng(0).normal(size=3))"),
         nbformat.v4.new_code_cell("import ipywidgets\nipywidgets.IntSlider(3)"),
         nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\n_ = plt.plot([1, 2])"),
+        # two prints far apart in time reach the client as two stream messages
+        nbformat.v4.new_code_cell("import time\nprint('one')\ntime.sleep(0.3)\nprint('two')"),
     ]
     path = tmp_path / "check.ipynb"
     nbformat.write(notebook, path)
@@ -137,6 +140,23 @@ def test_execute_stores_notebooks_deterministically(tmp_path):
     assert "".join(figure["text/plain"]) == "<Figure size 640x480 with 1 Axes>"
     slider = stored["cells"][1]["outputs"][0]["data"]
     assert list(slider) == ["text/plain"]  # the view of a widget whose state is not saved is gone
+    prints = stored["cells"][3]["outputs"]  # stored as one output, whatever the timing
+    assert len(prints) == 1 and "".join(prints[0]["text"]) == "one\ntwo\n"
+
+
+def test_lowest_constraints_pin_every_declared_dependency_at_its_lower_bound():
+    spec = importlib.util.spec_from_file_location("course", ROOT / "course.py")
+    course = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(course)
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = project["dependencies"] + [
+        r for extra in project["optional-dependencies"].values() for r in extra]
+    constraints = course.lowest_constraints()
+    assert len(constraints) == len(declared)
+    for text, pinned in zip(declared, constraints, strict=True):
+        name, spec_ = requirement(text)
+        assert spec_.startswith(">=") and requirement(pinned) == (name, "==" + spec_[2:])
+        assert pinned.split(";")[1:] == text.split(";")[1:]  # markers kept
 
 
 def test_library_is_ruff_clean():
