@@ -199,32 +199,37 @@ def generic_kernels_env() -> dict:
 
 def portable() -> int:
     """Strict nbval again in two more floating-point environments, side by side:
-    .venv with generic kernels, and .venv-lowest with every lowest declared version
-    (there the unit tests run too). Returns the number of environments that failed."""
-    runs = {"generic kernels": ([str(PYTHON), "-m", "pytest", "-q", *NOTEBOOK_TESTS],
-                                generic_kernels_env())}
+    .venv with generic kernels (started first, while .venv-lowest installs), and
+    .venv-lowest with every lowest declared version, where the unit tests run too.
+    Returns the number of environments that failed."""
+    LOWEST.mkdir(exist_ok=True)
+    processes: dict[str, tuple[subprocess.Popen, Path]] = {}
+
+    def start(name: str, command: list[str], env: dict) -> None:
+        log = LOWEST / f"{name.replace(' ', '-')}.log"
+        say(f"{name}: {shown(command)} (output in {log.relative_to(ROOT)})")
+        processes[name] = (subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"),
+                                            stderr=subprocess.STDOUT), log)
+
+    start("generic kernels", [str(PYTHON), "-m", "pytest", "-q", *NOTEBOOK_TESTS],
+          generic_kernels_env())
+    failed = 0
     try:
         ensure_environment(["dev", "instructor"], LOWEST, lowest=True)
     except subprocess.CalledProcessError:
         say(f"the lowest declared versions do not install on Python {sys.version.split()[0]}; "
-            "CI checks them on the Python it uses")
-        return 1
-    lowest = probe(LOWEST, venv_env(LOWEST))
-    say(f"lowest versions: numpy {lowest['numpy']} SIMD {lowest['found']}, "
-        f"OpenBLAS {lowest['blas']} ({LOWEST.name}/constraints.txt)")
-    runs["lowest versions"] = ([str(python_in(LOWEST)), "-m", "pytest", "-q", "-m",
-                                "not browser", "tests", *NOTEBOOK_TESTS], venv_env(LOWEST))
-    logs, processes = {}, {}
-    for name, (command, env) in runs.items():
-        logs[name] = LOWEST / f"{name.replace(' ', '-')}.log"
-        say(f"{name}: {shown(command)}")
-        processes[name] = subprocess.Popen(command, cwd=ROOT, env=env,
-                                           stdout=logs[name].open("w"), stderr=subprocess.STDOUT)
-    failed = 0
-    for name, process in processes.items():
+            "CI checks them on the Python it uses (3.11)")
+        failed += 1
+    else:
+        lowest = probe(LOWEST, venv_env(LOWEST))
+        say(f"lowest versions: numpy {lowest['numpy']} SIMD {lowest['found']}, "
+            f"OpenBLAS {lowest['blas']} ({LOWEST.name}/constraints.txt)")
+        start("lowest versions", [str(python_in(LOWEST)), "-m", "pytest", "-q", "-m",
+                                  "not browser", "tests", *NOTEBOOK_TESTS], venv_env(LOWEST))
+    for name, (process, log) in processes.items():
         code = process.wait()
         failed += code != 0
-        print(logs[name].read_text(), end="", flush=True)
+        print(log.read_text(), end="", flush=True)
         say(f"{name}: {'passed' if code == 0 else f'FAILED (exit {code})'}")
     return failed
 
