@@ -42,7 +42,7 @@ def effective_lr(optimizer: Optimizer, state: dict) -> np.ndarray:
     r, lr = state["r"], optimizer.lr_at(max(state["k"] - 1, 0))
     if isinstance(optimizer, AdaGrad):
         return lr / (optimizer.delta + np.sqrt(r))  # eps / (delta + sqrt(r))
-    if isinstance(optimizer, (RMSProp, RMSPropNesterov)):
+    if isinstance(optimizer, RMSProp | RMSPropNesterov):
         return lr / np.sqrt(optimizer.delta + r)  # eps / sqrt(delta + r)
     if isinstance(optimizer, Adam):
         t = max(state["k"], 1)

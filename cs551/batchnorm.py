@@ -393,7 +393,7 @@ def pre_activations(net: Network, theta: np.ndarray, X: np.ndarray) -> list[np.n
     with frozen_running_statistics(net):
         outs = net.activations(theta, X, train=True)
     return [outs[i - 1] for i, layer in enumerate(net.layers)
-            if i and not isinstance(layer, (Dense, BatchNorm))]
+            if i and not isinstance(layer, Dense | BatchNorm)]
 
 
 def activation_statistics(depth: int, lr: float, batchnorm: bool,

@@ -231,7 +231,7 @@ def rescale_unit(net: Network, theta: np.ndarray, layer: int, unit: int,
 
 def is_relu_network(net: Network) -> bool:
     """True when every activation of ``net`` is a ReLU (the rescaling symmetry then holds)."""
-    return all(isinstance(layer, (Dense, ReLU)) for layer in net.layers)
+    return all(isinstance(layer, Dense | ReLU) for layer in net.layers)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -198,7 +198,7 @@ def mlp(sizes: list[int], activation: str = "relu", batchnorm: bool = False) -> 
         raise ValueError(f"sizes must list at least an input and an output size, got {sizes!r}")
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
-    if not isinstance(batchnorm, (bool, np.bool_)):
+    if not isinstance(batchnorm, bool | np.bool_):
         raise ValueError(f"batchnorm must be True or False, got {batchnorm!r}")
     from .batchnorm import BatchNorm  # imported here: cs551.batchnorm imports this module
 

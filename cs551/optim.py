@@ -45,7 +45,7 @@ class Optimizer:
         if not callable(self.lr):
             return self.lr
         lr = self.lr(k)
-        if not isinstance(lr, (int, float, np.number)) or not math.isfinite(lr) or lr <= 0:
+        if not isinstance(lr, int | float | np.number) or not math.isfinite(lr) or lr <= 0:
             raise ValueError(f"lr(k) must be a finite number > 0, got lr({k}) = {lr!r}")
         return float(lr)
 

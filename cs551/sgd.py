@@ -92,7 +92,7 @@ def gradient_covariance(objective: MinibatchObjective, theta: np.ndarray,
     """
     m = objective.m
     B = (objective.batch_size or m) if batch_size is None else batch_size
-    if not isinstance(B, (int, np.integer)) or not 1 <= B <= m:
+    if not isinstance(B, int | np.integer) or not 1 <= B <= m:
         raise ValueError(f"batch_size must be an integer in [1, {m}], got {batch_size!r}")
     G = per_example_gradients(objective, check.vector("theta", theta, objective.dim))
     centered = G - G.mean(axis=0)

@@ -410,7 +410,7 @@ def heavy_ball_optimum() -> dict[str, sp.Expr]:
     mu, L, kappa = sp.symbols("mu L kappa", positive=True)
     equations = [1 + s**2 - eps * a**2 - 2 * s, 1 + s**2 - eps * b**2 + 2 * s]
     solutions = sp.solve(equations, [s, eps], dict=True)
-    (best,) = [sol for sol in solutions if sol[s].subs({a: 1, b: 2}) < 1]
+    (best,) = (sol for sol in solutions if sol[s].subs({a: 1, b: 2}) < 1)
     s_star = (sp.sqrt(L) - sp.sqrt(mu)) / (sp.sqrt(L) + sp.sqrt(mu))  # the solution, tidied:
     if sp.simplify(best[s].subs({a: sp.sqrt(mu), b: sp.sqrt(L)}) - s_star) != 0:
         raise AssertionError(f"sqrt(alpha*) = {best[s]}")
