@@ -27,41 +27,41 @@ EXPLORERS = {
         "{'gradient descent': SGD, 'momentum': Momentum}, lr=1.0, momentum=0.5, steps=50)",
         "lr", "list(np.geomspace(0.05, 1.9, MOVES))"),
     "01 risk: RiskExplorer": (
-        "from cs551.widgets import RiskExplorer\n"
+        "from cs551.topics.learning_vs_optimization import RiskExplorer\n"
         "explorer = RiskExplorer(m=10, sigma=1.0, draw=0)",
         "draw", "[i % 50 for i in range(1, MOVES + 1)]"),
     "01 regularization: RegularizationExplorer": (  # first visits fit, revisits are cached
-        "from cs551.widgets import RegularizationExplorer\n"
+        "from cs551.topics.learning_vs_optimization import RegularizationExplorer\n"
         "explorer = RegularizationExplorer(m=50, l2=0.0)",
         "l2", "[(0, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3)[i % 8] for i in range(1, MOVES + 1)]"),
     "02 minibatches: MinibatchExplorer": (
-        "from cs551.widgets import MinibatchExplorer\n"
+        "from cs551.topics.minibatches import MinibatchExplorer\n"
         "explorer = MinibatchExplorer(batch_size=16, kappa=100)",
         "batch_size", "[2 ** (i % 13) for i in range(1, MOVES + 1)]"),
     "03 quadratic model: EigenDecayExplorer": (
-        "from cs551.widgets import EigenDecayExplorer\n"
+        "from cs551.topics.local_quadratic_model import EigenDecayExplorer\n"
         "explorer = EigenDecayExplorer(lr=0.5, lambdas=(1.0, 0.1), steps=40)",
         "lr", "list(np.geomspace(0.05, 2.5, MOVES))"),
     "04 challenges: CliffExplorer": (
-        "from cs551.widgets import CliffExplorer\n"
+        "from cs551.topics.challenges import CliffExplorer\n"
         "explorer = CliffExplorer(lr=0.5, max_norm=1.0, steps=60)",
         "max_norm", "list(np.geomspace(0.1, 30, MOVES))"),
     "05 SGD: SGDExplorer": (
-        "from cs551.widgets import SGDExplorer\n"
+        "from cs551.topics.sgd import SGDExplorer\n"
         "explorer = SGDExplorer(lr=0.2, schedule='constant', batch_size=1, steps=300)",
         "lr", "list(np.geomspace(0.01, 2.0, MOVES))"),
     "06 momentum: MomentumExplorer": (
         "from cs551.objectives import ill_conditioned_quadratic\n"
-        "from cs551.widgets import MomentumExplorer\n"
+        "from cs551.topics.momentum import MomentumExplorer\n"
         "explorer = MomentumExplorer(ill_conditioned_quadratic(100), lr=1.0, momentum=0.9, "
         "steps=150, tol=1e-6)",
         "momentum", "list(np.linspace(0.0, 0.99, MOVES))"),
     "07 initialization: InitExplorer": (
-        "from cs551.widgets import InitExplorer\n"
+        "from cs551.topics.initialization import InitExplorer\n"
         "explorer = InitExplorer(depth=10, scheme='He', activation='relu')",
         "depth", "[1 + i % 30 for i in range(1, MOVES + 1)]"),
     "08 adaptive rates: AdaptiveExplorer": (
-        "from cs551.widgets import AdaptiveExplorer\n"
+        "from cs551.topics.adaptive_learning_rates import AdaptiveExplorer\n"
         "explorer = AdaptiveExplorer(landscape='ill-conditioned quadratic', lr=0.3, rho=0.9, "
         "steps=100)",
         "rho", "list(np.linspace(0.0, 0.999, MOVES))"),
@@ -74,13 +74,13 @@ EXPLORERS = {
         "lr=0.1, steps=15)",
         "damping", "list(np.geomspace(0.1, 5.0, MOVES))"),
     "10 batch norm: BatchNormExplorer (cached runs)": (
-        "from cs551.batchnorm import compare_learning_rates\n"
-        "from cs551.widgets import BatchNormExplorer\n"
+        "from cs551.topics.batch_normalization import compare_learning_rates\n"
+        "from cs551.topics.batch_normalization import BatchNormExplorer\n"
         "runs = compare_learning_rates(depth=6, lrs=(0.3, 1.0, 3.0), steps=150)\n"
         "explorer = BatchNormExplorer(depth=6, lr=1.0, steps=150, runs=runs)",
         "lr", "[(0.3, 1.0, 3.0)[i % 3] for i in range(1, MOVES + 1)]"),
     "11 exact line search: LineSearchExplorer": (
-        "from cs551.widgets import LineSearchExplorer\n"
+        "from cs551.topics.exact_line_search import LineSearchExplorer\n"
         "explorer = LineSearchExplorer(b=0.25, steps=20)",
         "b", "[round(v, 2) for v in np.linspace(0.06, 0.99, MOVES)]"),
 }

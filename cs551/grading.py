@@ -15,7 +15,18 @@ import secrets
 from collections.abc import Callable
 
 import numpy as np
+import sympy as sp
 
+from .gradcheck import numerical_gradient
+from .linesearch_exercise import (
+    B,
+    X,
+    Y,
+    exact_step_symbolic,
+    exercise_objective,
+    line_search_closed_form,
+)
+from .nn.batchnorm import backward, forward
 from .objectives import GradientOracle
 from .optim import AdaGrad, Momentum, Nesterov, Optimizer, RMSProp, RMSPropNesterov
 
@@ -216,9 +227,7 @@ def check_rmsprop_nesterov_update(student: Callable, trials: int = 20,
 
 def check_exact_step_expr(student_expr) -> None:
     """The student's alpha*(x, y, b) for f = 1/2 (x^2 + b y^2): equal to the derived one."""
-    import sympy as sp
 
-    from .symbolic import exact_step_symbolic
 
     expected = exact_step_symbolic()
     if not isinstance(student_expr, sp.Expr):
@@ -233,9 +242,7 @@ def check_exact_step_expr(student_expr) -> None:
 
 def check_closed_form(student: Callable, trials: int = 20, seed: int | None = None) -> None:
     """``student(b, k) -> (x_k, y_k)`` (numbers): the closed form of the exercise's iterates."""
-    import sympy as sp
 
-    from .symbolic import line_search_closed_form
 
     b, k, x_k, y_k = line_search_closed_form()
     reference = sp.lambdify((b, k), (x_k, y_k))
@@ -254,9 +261,7 @@ def check_gradient_dot(student: Callable, seed: int | None = None) -> None:
     Checked for the exact step (must simplify to 0) and for a random rational step
     (must equal the reference expression, so a constant 0 does not pass).
     """
-    import sympy as sp
 
-    from .symbolic import B, X, Y, exact_step_symbolic, exercise_objective
 
     _, g = exercise_objective()
     rng, seed = _rng(seed)
@@ -284,7 +289,6 @@ def _batch(rng) -> dict:
 
 def check_batchnorm_forward(student: Callable, trials: int = 20, seed: int | None = None) -> None:
     """``student(x, gamma, beta, eps) -> y`` (or ``(y, cache)``): the slide's BN transform."""
-    from .batchnorm import forward
 
     rng, seed = _rng(seed)
     for trial in range(trials):
@@ -301,7 +305,6 @@ def check_batchnorm_forward(student: Callable, trials: int = 20, seed: int | Non
 
 def check_batchnorm_backward(student: Callable, trials: int = 20, seed: int | None = None) -> None:
     """``student(dy, x, gamma, eps) -> (dx, dgamma, dbeta)``, against the library's backward."""
-    from .batchnorm import backward, forward
 
     def make(rng):
         batch = _batch(rng)
@@ -320,7 +323,6 @@ def check_batchnorm_backward(student: Callable, trials: int = 20, seed: int | No
 
 def check_numerical_gradient(student: Callable, trials: int = 10, seed: int | None = None) -> None:
     """``student(f, x, h) -> df/dx`` by central differences, for a scalar function f."""
-    from .gradcheck import numerical_gradient
 
     rng, seed = _rng(seed)
     for trial in range(trials):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _validate as check
+from .data import linear_regression_data
 
 Bounds = tuple[tuple[float, float], tuple[float, float]]
 
@@ -212,7 +213,7 @@ class Saddle(Objective):
         return np.diag([2.0, -2.0])
 
 
-def _sigmoid(z):
+def sigmoid(z):
     # 1 / (1 + exp(-z)), written with tanh so that it never overflows
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
@@ -240,18 +241,18 @@ class Cliff(Objective):
 
     def value(self, theta):
         x, y = _xy(theta)
-        wall = self.height * _sigmoid(-self.steepness * x)
+        wall = self.height * sigmoid(-self.steepness * x)
         return wall + 0.5 * self.k * ((x - 2) ** 2 + y**2)
 
     def grad(self, theta):
         x, y = _xy(theta)
-        s = _sigmoid(-self.steepness * x)
+        s = sigmoid(-self.steepness * x)
         dwall = -self.height * self.steepness * s * (1 - s)
         return np.array([dwall + self.k * (x - 2), self.k * y])
 
     def hess(self, theta):
         x, _ = _xy(theta)
-        s = _sigmoid(-self.steepness * x)
+        s = sigmoid(-self.steepness * x)
         d2wall = self.height * self.steepness**2 * s * (1 - s) * (1 - 2 * s)
         return np.array([[d2wall + self.k, 0.0], [0.0, self.k]])
 
@@ -378,13 +379,39 @@ class LogisticRegression(MinibatchObjective):
 
     def batch_grad(self, theta, idx):
         X = self.X[idx]
-        return X.T @ (_sigmoid(X @ theta) - self.y[idx]) / len(idx) + self.l2 * theta
+        return X.T @ (sigmoid(X @ theta) - self.y[idx]) / len(idx) + self.l2 * theta
 
     def batch_hess(self, theta, idx):
         X = self.X[idx]
-        p = _sigmoid(X @ theta)
+        p = sigmoid(X @ theta)
         return (X.T * (p * (1 - p))) @ X / len(idx) + self.l2 * np.eye(self.dim)
 
     def error_rate(self, theta) -> float:
         """The 0-1 loss: the fraction of training examples misclassified."""
         return float(np.mean((self.X @ theta > 0) != (self.y == 1)))
+
+
+def ill_conditioned_regression(kappa: float = 1000.0, d: int = 10, m: int = 20_000,
+                               noise: float = 1.0, seed: int = 0) -> LeastSquares:
+    """Least squares whose Hessian X^T X / m has condition number about ``kappa``.
+
+    Features are scaled by factors log-spaced from 1 to 1/sqrt(kappa), so the
+    eigenvalues of H spread from about 1 down to about 1/kappa.
+    """
+
+    kappa = check.condition_number("kappa", kappa)
+    scales = np.geomspace(1.0, 1.0 / np.sqrt(kappa), check.positive_int("d", d))
+    X, y, _ = linear_regression_data(m, d, noise, seed, scales=tuple(scales))
+    return LeastSquares(X, y)
+
+
+def eigenbasis(H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(lambdas, Q): H u_i = lambda_i u_i, eigenvalues ascending, Q's columns the orthonormal u_i.
+
+    H = Q diag(lambda) Q^T and Q^T Q = I (slide: "the eigenvectors form a complete
+    orthonormal set"). Each u_i is only defined up to its sign: here the largest entry of each
+    u_i is made positive, so that the basis does not depend on the LAPACK build.
+    """
+    lambdas, Q = np.linalg.eigh(check.symmetric_matrix("H", H))
+    signs = np.sign(Q[np.argmax(np.abs(Q), axis=0), np.arange(Q.shape[1])])
+    return lambdas, Q * signs

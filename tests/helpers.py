@@ -1,6 +1,8 @@
 """Shared test helpers."""
 
+import importlib
 import os
+import pkgutil
 
 import pytest
 
@@ -45,3 +47,16 @@ def add_roundoff_noise(monkeypatch, seed: int = 0, scale: float = 1e-15) -> None
         theta *= 1 + scale * rng.standard_normal(theta.shape)
 
     monkeypatch.setattr(optim.Optimizer, "step", noisy_step)
+
+
+def course_explorers() -> list[type]:
+    """Every explorer class of the course: ``cs551.widgets.Explorer`` subclasses in its packages."""
+    import cs551
+    from cs551.widgets import Explorer
+
+    found = set()
+    for info in pkgutil.walk_packages(cs551.__path__, "cs551."):
+        module = importlib.import_module(info.name)
+        found |= {cls for cls in vars(module).values()
+                  if isinstance(cls, type) and issubclass(cls, Explorer) and cls is not Explorer}
+    return sorted(found, key=lambda cls: cls.__name__)

@@ -4,13 +4,6 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from cs551.adaptive import (
-    effective_lr,
-    escape_step,
-    record,
-    rmsprop_weights,
-    train_on_digits,
-)
 from cs551.objectives import (
     GradientOracle,
     Quadratic,
@@ -20,9 +13,17 @@ from cs551.objectives import (
     random_quadratic,
 )
 from cs551.optim import SGD, AdaGrad, Adam, RMSProp, RMSPropNesterov, minimize
-from cs551.plots import plot_effective_rates
-from cs551.symbolic import adaptive_steps_scale_free, rmsprop_memory
-from cs551.widgets import AdaptiveExplorer
+from cs551.topics.adaptive_learning_rates import (
+    AdaptiveExplorer,
+    adaptive_steps_scale_free,
+    compare_on_digits,
+    effective_lr,
+    escape_step,
+    plot_effective_rates,
+    record,
+    rmsprop_memory,
+    rmsprop_weights,
+)
 
 from .helpers import PNG, assert_redraws
 
@@ -250,7 +251,7 @@ def test_escape_step_is_none_when_the_run_stays_and_checks_its_threshold():
 # --- digits ---------------------------------------------------------------------------------------
 
 def test_adaptive_methods_train_the_digits_mlp_faster_than_sgd_at_the_same_eps():
-    histories = train_on_digits({"SGD": SGD(0.01), "RMSProp": RMSProp(0.01),
+    histories = compare_on_digits({"SGD": SGD(0.01), "RMSProp": RMSProp(0.01),
                                  "Adam": Adam(0.01), "AdaGrad": AdaGrad(0.05)},
                                 steps=100, every=50)
     for h in histories.values():

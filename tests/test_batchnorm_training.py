@@ -8,12 +8,23 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from cs551 import batchnorm as bn
-from cs551 import symbolic
 from cs551.data import digits
 from cs551.gradcheck import numerical_gradient, relative_error
-from cs551.nn import Classifier, Dense, Network, ReLU, Tanh, mlp
-from cs551.widgets import BatchNormExplorer
+from cs551.nn import (
+    BatchNorm,
+    Classifier,
+    Dense,
+    Network,
+    ReLU,
+    Tanh,
+    backward,
+    forward,
+    mlp,
+    running_average,
+    set_population_statistics,
+)
+from cs551.topics import batch_normalization as bn
+from cs551.topics.batch_normalization import BatchNormExplorer
 
 from .helpers import PNG, add_roundoff_noise, assert_redraws
 
@@ -23,8 +34,8 @@ from .helpers import PNG, add_roundoff_noise, assert_redraws
 def test_mlp_puts_a_batchnorm_after_every_hidden_dense_layer_before_its_activation():
     net = mlp([5, 4, 3, 2], activation="tanh", batchnorm=True)
     kinds = [type(layer) for layer in net.layers]
-    assert kinds == [Dense, bn.BatchNorm, Tanh, Dense, bn.BatchNorm, Tanh, Dense]
-    assert [layer.n for layer in net.layers if isinstance(layer, bn.BatchNorm)] == [4, 3]
+    assert kinds == [Dense, BatchNorm, Tanh, Dense, BatchNorm, Tanh, Dense]
+    assert [layer.n for layer in net.layers if isinstance(layer, BatchNorm)] == [4, 3]
     assert net.n_params == mlp([5, 4, 3, 2]).n_params + 2 * (4 + 3)  # gamma and beta per unit
     assert [type(layer) for layer in mlp([5, 2], batchnorm=True).layers] == [Dense]
 
@@ -50,10 +61,10 @@ def test_mlp_batchnorm_must_be_a_bool():
 def test_bn_ignores_a_shift_and_positive_scale_of_its_input_and_its_gradient_is_orthogonal():
     rng = np.random.default_rng(0)
     x, gamma, beta = rng.normal(size=(7, 3)) * 4 + 1, rng.normal(size=3), rng.normal(size=3)
-    y, cache = bn.forward(x, gamma, beta, eps=0.0)
-    np.testing.assert_allclose(bn.forward(3.5 * x - 2.0, gamma, beta, eps=0.0)[0], y,
+    y, cache = forward(x, gamma, beta, eps=0.0)
+    np.testing.assert_allclose(forward(3.5 * x - 2.0, gamma, beta, eps=0.0)[0], y,
                                atol=1e-12)
-    dx, _, _ = bn.backward(rng.normal(size=x.shape), cache)
+    dx, _, _ = backward(rng.normal(size=x.shape), cache)
     np.testing.assert_allclose(dx.sum(axis=0), 0, atol=1e-12)  # no component along a shift
     np.testing.assert_allclose((cache.x_hat * dx).sum(axis=0), 0, atol=1e-12)  # nor a scaling
     assert np.abs(dx).max() > 0.1  # and it is not zero
@@ -100,9 +111,9 @@ def _trained_bn_net(seed=0):
 
 def test_population_statistics_and_activation_probes_do_not_move_the_running_averages():
     net, theta, X = _trained_bn_net()
-    layers = [layer for layer in net.layers if isinstance(layer, bn.BatchNorm)]
+    layers = [layer for layer in net.layers if isinstance(layer, BatchNorm)]
     before = [(layer.running_mean.copy(), layer.running_var.copy()) for layer in layers]
-    bn.set_population_statistics(net, theta, X, batch_size=16, batches=10)
+    set_population_statistics(net, theta, X, batch_size=16, batches=10)
     bn.pre_activations(net, theta, X)
     for layer, (mean, var) in zip(layers, before, strict=True):
         np.testing.assert_array_equal(layer.running_mean, mean)
@@ -129,9 +140,9 @@ def test_evaluating_the_loss_leaves_the_running_averages_a_gradient_step_updates
 def test_folded_network_reproduces_the_bn_network_at_inference(population):
     net, theta, X = _trained_bn_net(seed=3)
     if population:
-        bn.set_population_statistics(net, theta, X, batch_size=20, batches=30)
+        set_population_statistics(net, theta, X, batch_size=20, batches=30)
     plain, plain_theta = bn.fold_network(net, theta)
-    assert not any(isinstance(layer, bn.BatchNorm) for layer in plain.layers)
+    assert not any(isinstance(layer, BatchNorm) for layer in plain.layers)
     assert [type(layer) for layer in plain.layers] == [Dense, ReLU, Dense, ReLU, Dense]
     expected = net.forward(theta, X, train=False)[0]
     np.testing.assert_allclose(plain.forward(plain_theta, X)[0], expected, rtol=0, atol=1e-12)
@@ -140,7 +151,7 @@ def test_folded_network_reproduces_the_bn_network_at_inference(population):
 
 
 def test_fold_network_needs_each_batchnorm_after_a_dense_layer():
-    net = Network([bn.BatchNorm(3), Dense(3, 2)])
+    net = Network([BatchNorm(3), Dense(3, 2)])
     with pytest.raises(ValueError, match=r"layer 0 \(BatchNorm\(3\)\) must follow a Dense layer"):
         bn.fold_network(net, net.init())
 
@@ -150,7 +161,7 @@ def test_fold_network_needs_each_batchnorm_after_a_dense_layer():
 
 @pytest.mark.parametrize("m", [2, 3, 5])
 def test_expected_minibatch_variance_is_biased_by_m_minus_1_over_m(m):
-    expected, mu, sigma = symbolic.expected_minibatch_variance(m)
+    expected, mu, sigma = bn.expected_minibatch_variance(m)
     assert sp.simplify(expected - sp.Rational(m - 1, m) * sigma**2) == 0
     assert mu not in expected.free_symbols  # the mean does not matter
 
@@ -158,17 +169,17 @@ def test_expected_minibatch_variance_is_biased_by_m_minus_1_over_m(m):
 def test_expected_minibatch_variance_agrees_with_sampling():
     rng = np.random.default_rng(0)
     samples = rng.normal(3.0, 2.0, size=(200_000, 4))
-    expected, mu, sigma = symbolic.expected_minibatch_variance(4)
+    expected, mu, sigma = bn.expected_minibatch_variance(4)
     assert samples.var(axis=1).mean() == pytest.approx(float(expected.subs(sigma, 2.0)), rel=0.01)
 
 
 def test_expected_minibatch_variance_checks_m():
     with pytest.raises(ValueError, match="m must be an integer >= 2, got 1"):
-        symbolic.expected_minibatch_variance(1)
+        bn.expected_minibatch_variance(1)
 
 
 def test_running_average_lag_is_c_alpha_over_1_minus_alpha():
-    weights, lag, alpha, c = symbolic.running_average_lag_symbolic()
+    weights, lag, alpha, c = bn.running_average_lag_symbolic()
     assert sp.simplify(weights - 1) == 0
     assert sp.simplify(lag - c * alpha / (1 - alpha)) == 0
 
@@ -177,7 +188,7 @@ def test_running_average_lag_is_c_alpha_over_1_minus_alpha():
 def test_running_average_lags_a_linear_drift_as_predicted(momentum, drift):
     spread = np.linspace(-1, 1, 6)[:, None]
     batches = [np.full((6, 1), drift * t) + spread for t in range(3000)]
-    mean, _ = bn.running_average(batches, momentum=momentum)
+    mean, _ = running_average(batches, momentum=momentum)
     assert batches[-1].mean() - mean[0] == pytest.approx(drift * momentum / (1 - momentum),
                                                           rel=1e-6)
 
@@ -236,14 +247,14 @@ def test_after_training_running_averages_and_population_statistics_agree(sweep):
     run = sweep[1.0, True]
     net, theta, data = run.net, run.history.theta, digits()
     running = np.mean(net.predict(theta, data.X_val) != data.y_val)
-    bn.set_population_statistics(net, theta, data.X_train, batch_size=32, batches=50)
+    set_population_statistics(net, theta, data.X_train, batch_size=32, batches=50)
     try:
         population = np.mean(net.predict(theta, data.X_val) != data.y_val)
         plain, plain_theta = bn.fold_network(net, theta)
         folded = np.mean(plain.predict(plain_theta, data.X_val) != data.y_val)
     finally:
         for layer in net.layers:
-            if isinstance(layer, bn.BatchNorm):
+            if isinstance(layer, BatchNorm):
                 layer.population = None
     assert population < 0.15  # the trained network generalizes
     assert abs(running - population) <= 0.01

@@ -7,14 +7,13 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from cs551 import challenges as ch
-from cs551 import symbolic
 from cs551.data import digits
 from cs551.gradcheck import numerical_gradient, numerical_jacobian, relative_error
 from cs551.nn import Classifier, mlp
 from cs551.objectives import Cliff, Quadratic, Saddle, random_quadratic
 from cs551.optim import SGD, ClipGradNorm, minimize
-from cs551.widgets import CliffExplorer
+from cs551.topics import challenges as ch
+from cs551.topics.challenges import CliffExplorer
 
 from .helpers import PNG, assert_redraws
 
@@ -30,17 +29,17 @@ def test_condition_number_is_the_ratio_of_extreme_eigenvalue_magnitudes():
 
 
 def test_second_order_expansion_of_a_gradient_step_is_derived_symbolically():
-    second_order, taylor, difference = symbolic.gradient_step_taylor()
+    second_order, taylor, difference = ch.gradient_step_taylor()
     assert difference == 0 and second_order != 0
     # the check is not vacuous: a wrong coefficient of the eps^2 term is caught
     eps = sp.Symbol("epsilon", positive=True)
     assert sp.expand(second_order - taylor * (1 + eps**2)) != 0
-    change, slide, difference = symbolic.quadratic_step_change()
+    change, slide, difference = ch.quadratic_step_change()
     assert difference == 0 and sp.expand(change) != 0
 
 
 def test_cost_increase_condition_root_is_two_gtg_over_gthg():
-    criterion, factored, root = symbolic.cost_increase_condition()
+    criterion, factored, root = ch.cost_increase_condition()
     gHg, gg = sp.symbols("g^THg g^Tg", positive=True)
     eps = sp.Symbol("epsilon", positive=True)
     assert sp.simplify(root - 2 * gg / gHg) == 0
@@ -327,7 +326,7 @@ def test_power_by_eigendecomposition_refuses_a_defective_matrix():
 
 def test_eigen_directions_explode_or_vanish_as_lambda_to_the_t():
     W = ch.matrix_with_eigenvalues([1.1, 0.9], seed=0)
-    lam, coords = ch.eigen_coordinates(W, np.array([1.0, 1.0]), steps=60)
+    lam, coords = ch.powers_in_eigenbasis(W, np.array([1.0, 1.0]), steps=60)
     assert np.allclose(lam.real, [1.1, 0.9])
     growth = (coords[-1] / coords[0]) ** (1 / 60)
     assert growth == pytest.approx([1.1, 0.9], rel=1e-9)

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from cs551 import symbolic
+from cs551 import linesearch_exercise as exercise
 from cs551.linesearch import ExactLineSearch, consecutive_gradient_cosines
 from cs551.objectives import Quadratic, random_quadratic
 from cs551.optim import minimize
-from cs551.widgets import LineSearchExplorer
+from cs551.topics.exact_line_search import LineSearchExplorer, derivations
 
 from .helpers import assert_redraws
 
@@ -30,7 +30,7 @@ def exact_iterates(b: Fraction, n: int) -> list[tuple[Fraction, Fraction]]:
 
 @pytest.mark.parametrize("b", [Fraction(1, 2), Fraction(1, 3), Fraction(3, 4), Fraction(1, 10)])
 def test_closed_form_matches_exact_rational_iterates(b):
-    B, K, x_k, y_k = symbolic.line_search_closed_form()
+    B, K, x_k, y_k = exercise.line_search_closed_form()
     for k, (x, y) in enumerate(exact_iterates(b, 7)):
         at = {B: sp.Rational(b.numerator, b.denominator), K: k}
         assert x_k.subs(at) == sp.Rational(x.numerator, x.denominator)
@@ -40,43 +40,43 @@ def test_closed_form_matches_exact_rational_iterates(b):
 def test_b_equal_one_converges_in_one_step():
     iterates = exact_iterates(Fraction(1), 3)
     assert iterates[1:] == [(0, 0)] * 3
-    B, K, x_k, y_k = symbolic.line_search_closed_form()
+    B, K, x_k, y_k = exercise.line_search_closed_form()
     assert [x_k.subs({B: 1, K: k}) for k in range(1, 4)] == [0, 0, 0]
 
 
 def test_exact_step_is_derived_and_equals_gtg_over_gthg():
-    alpha = symbolic.exact_step_symbolic()
-    _, g = symbolic.exercise_objective()
-    H = sp.diag(1, symbolic.B)
+    alpha = exercise.exact_step_symbolic()
+    _, g = exercise.exercise_objective()
+    H = sp.diag(1, exercise.B)
     assert sp.simplify(alpha - (g.T * g)[0] / (g.T * H * g)[0]) == 0
 
 
 def test_induction_proof_is_all_zeros():
-    proof = symbolic.prove_closed_form()
+    proof = derivations.prove_closed_form()
     assert len(proof) == 5 and all(residual == 0 for residual in proof.values())
 
 
 def test_consecutive_gradients_are_orthogonal_only_for_the_exact_step():
-    assert symbolic.consecutive_gradient_dot() == 0
-    wrong = symbolic.consecutive_gradient_dot(step=sp.Rational(1, 2))
+    assert derivations.consecutive_gradient_dot() == 0
+    wrong = derivations.consecutive_gradient_dot(step=sp.Rational(1, 2))
     assert wrong != 0
     # and it really is non-zero, e.g. at b = 1/2, k = 0
-    assert wrong.subs({symbolic.B: sp.Rational(1, 2), symbolic.K: 0}) != 0
+    assert wrong.subs({exercise.B: sp.Rational(1, 2), exercise.K: 0}) != 0
 
 
 @pytest.mark.parametrize("n", [2, 3])
 def test_orthogonality_for_a_general_symbolic_quadratic(n):
-    assert symbolic.general_quadratic_gradient_dot(n) == 0
-    assert symbolic.general_quadratic_gradient_dot(n, step=sp.Rational(1, 2)) != 0
+    assert derivations.general_quadratic_gradient_dot(n) == 0
+    assert derivations.general_quadratic_gradient_dot(n, step=sp.Rational(1, 2)) != 0
 
 
 def test_the_chain_rule_identity_behind_it():
-    assert symbolic.directional_derivative_identity(2) == 0
+    assert derivations.directional_derivative_identity(2) == 0
 
 
 def test_contraction_factor():
-    rho, rho_kappa = symbolic.contraction_factor()
-    b, kappa = symbolic.B, sp.Symbol("kappa", positive=True)
+    rho, rho_kappa = derivations.contraction_factor()
+    b, kappa = exercise.B, sp.Symbol("kappa", positive=True)
     assert sp.simplify(rho - (1 - b) / (1 + b)) == 0
     assert sp.simplify(rho_kappa - (kappa - 1) / (kappa + 1)) == 0
 

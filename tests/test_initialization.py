@@ -4,11 +4,10 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from cs551 import initialization as ini
-from cs551 import symbolic
 from cs551.nn import Classifier, mlp
 from cs551.optim import SGD, Adam, Momentum, Nesterov, RMSProp
-from cs551.widgets import InitExplorer
+from cs551.topics import initialization as ini
+from cs551.topics.initialization import InitExplorer
 
 from .helpers import add_roundoff_noise
 
@@ -16,7 +15,7 @@ from .helpers import add_roundoff_noise
 
 
 def test_equal_units_get_equal_gradients_symbolically():
-    differences = symbolic.symmetric_units_gradients()
+    differences = ini.symmetric_units_gradients()
     assert len(differences) == 3 and all(d == 0 for d in differences.values())
 
 
@@ -71,8 +70,8 @@ def test_constant_init_gradient_columns_are_equal():
 
 
 def test_variance_formulas_are_derived():
-    assert symbolic.relu_derivative_second_moment() == sp.Rational(1, 2)
-    law = symbolic.variance_through_depth()
+    assert ini.relu_derivative_second_moment() == sp.Rational(1, 2)
+    law = ini.variance_through_depth()
     n, var, q = sp.symbols("n sigma_w^2 q", positive=True)
     assert sp.simplify(law["forward ratio"] - n * var / 2) == 0
     assert sp.simplify(law["backward ratio"] - law["forward ratio"]) == 0
@@ -82,7 +81,7 @@ def test_variance_formulas_are_derived():
         v = law["Var(z_l)"]
         assert sp.simplify(v.subs(layer, value + 1) - n * var / 2 * v.subs(layer, value)) == 0
     assert sp.simplify(law["Var(z_l)"].subs(layer, 1) - n * var * q) == 0
-    variances = symbolic.init_variances()
+    variances = ini.init_variances()
     n_in = next(s for s in variances["He (ReLU)"].free_symbols if s.name == "n_in")
     assert variances["He (ReLU)"] == 2 / n_in
 
@@ -168,7 +167,7 @@ def test_bad_arguments_raise_clear_errors():
 
 
 def test_plot_signal_stds_draws_both_directions():
-    from cs551.plots import plot_signal_stds
+    from cs551.topics.initialization import plot_signal_stds
 
     s = ini.signal_stds(5, 32, "relu", "He")
     fig = plot_signal_stds({"He": s})

@@ -5,17 +5,20 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from cs551 import minibatch as mb
+from cs551 import gradient_noise
 from cs551.data import digits, linear_regression_data
+from cs551.gradient_noise import StepErrors, per_example_gradients
+from cs551.measure import loglog_slope
 from cs551.nn import Classifier, mlp
-from cs551.objectives import LeastSquares
-from cs551.plots import (
+from cs551.objectives import LeastSquares, ill_conditioned_regression
+from cs551.plots import plot_step_errors
+from cs551.topics import minibatches as mb
+from cs551.topics.minibatches import (
+    MinibatchExplorer,
     plot_gradient_noise,
     plot_race,
-    plot_step_errors,
     plot_time_per_example,
 )
-from cs551.widgets import MinibatchExplorer
 
 from .helpers import PNG, assert_redraws
 
@@ -27,13 +30,14 @@ def digits_net():
     net = mlp([64, 32, 10])
     J = Classifier(net, data.X_train, data.y_train)
     theta = net.init(seed=0)
-    return data, net, J, theta, mb.per_example_gradients(J, theta)
+    return data, net, J, theta, per_example_gradients(J, theta)
 
 
 @pytest.fixture(scope="module")
 def step_errors():
-    f = mb.ill_conditioned_regression(kappa=1000, d=10, m=20_000, seed=0)
-    return mb.step_errors(f, f.minimizer - 1.0, [10, 30, 100, 300, 1000, 3000, 10000], draws=60)
+    f = ill_conditioned_regression(kappa=1000, d=10, m=20_000, seed=0)
+    sizes = [10, 30, 100, 300, 1000, 3000, 10000]
+    return gradient_noise.step_errors(f, f.minimizer - 1.0, sizes, draws=60)
 
 
 # --- 1. the gradient is an expectation over the data ------------------------------------------
@@ -52,7 +56,7 @@ def test_least_squares_closed_form_per_example_gradients_match_the_generic_ones(
     f = LeastSquares(X, y)
     theta = np.array([0.5, -1.0, 2.0])
     generic = np.stack([f.batch_grad(theta, np.array([i])) for i in range(f.m)])
-    np.testing.assert_allclose(mb.per_example_gradients(f, theta), generic, atol=1e-12)
+    np.testing.assert_allclose(per_example_gradients(f, theta), generic, atol=1e-12)
 
 
 # --- 2. the standard error sigma / sqrt(n) -----------------------------------------------------
@@ -106,7 +110,7 @@ def test_without_replacement_the_error_follows_the_finite_population_correction(
 
 def test_loglog_slope_reads_off_the_exponent():
     x = np.array([1.0, 10.0, 100.0])
-    assert mb.loglog_slope(x, 3 * x**-0.5) == pytest.approx(-0.5)
+    assert loglog_slope(x, 3 * x**-0.5) == pytest.approx(-0.5)
 
 
 # --- 3. batch vs stochastic (online) vs minibatch ----------------------------------------------
@@ -184,19 +188,19 @@ def test_noise_regularization_checks_its_arguments():
 
 def test_ill_conditioned_regression_has_about_the_requested_condition_number():
     for kappa in (10, 1000):
-        f = mb.ill_conditioned_regression(kappa=kappa, d=6, m=5000, seed=3)
+        f = ill_conditioned_regression(kappa=kappa, d=6, m=5000, seed=3)
         eigenvalues = np.linalg.eigvalsh(f.batch_hess(None, np.arange(f.m)))
         assert kappa / 1.5 < eigenvalues[-1] / eigenvalues[0] < 1.5 * kappa
     with pytest.raises(ValueError, match="kappa must be >= 1"):
-        mb.ill_conditioned_regression(kappa=0.5)
+        ill_conditioned_regression(kappa=0.5)
 
 
 def test_both_step_errors_fall_like_one_over_sqrt_n_as_predicted(step_errors):
     e = step_errors
     np.testing.assert_allclose(e.gradient_measured, e.gradient, rtol=0.25)
     np.testing.assert_allclose(e.newton_measured, e.newton, rtol=0.25)
-    assert mb.loglog_slope(e.batch_sizes, e.gradient_measured) == pytest.approx(-0.5, abs=0.05)
-    assert mb.loglog_slope(e.batch_sizes, e.newton_measured) == pytest.approx(-0.5, abs=0.05)
+    assert loglog_slope(e.batch_sizes, e.gradient_measured) == pytest.approx(-0.5, abs=0.05)
+    assert loglog_slope(e.batch_sizes, e.newton_measured) == pytest.approx(-0.5, abs=0.05)
 
 
 def test_the_newton_step_needs_about_100x_the_batch_of_a_gradient_step(step_errors):
@@ -210,8 +214,8 @@ def test_the_newton_step_needs_about_100x_the_batch_of_a_gradient_step(step_erro
 
 
 def test_a_minibatch_hessian_fails_near_d_and_still_needs_thousands_of_examples(step_errors):
-    f = mb.ill_conditioned_regression(kappa=1000, d=10, m=2000, seed=0)
-    e = mb.step_errors(f, f.minimizer - 1.0, [5, 100], draws=10)
+    f = ill_conditioned_regression(kappa=1000, d=10, m=2000, seed=0)
+    e = gradient_noise.step_errors(f, f.minimizer - 1.0, [5, 100], draws=10)
     assert e.newton_minibatch_H[0] == np.inf  # n = 5 < d = 10: H_B has no inverse
     e = step_errors  # n = 10 = d: H_B is barely invertible, the step is wild
     assert e.newton_minibatch_H[0] > 10 * e.newton_measured[0]
@@ -223,9 +227,9 @@ def test_a_minibatch_hessian_fails_near_d_and_still_needs_thousands_of_examples(
 def test_amplification_never_exceeds_the_condition_number(seed):
     rng = np.random.default_rng(seed)
     kappa = float(rng.choice([3, 30, 300]))
-    f = mb.ill_conditioned_regression(kappa=kappa, d=int(rng.integers(2, 8)), m=500, seed=seed)
+    f = ill_conditioned_regression(kappa=kappa, d=int(rng.integers(2, 8)), m=500, seed=seed)
     theta = f.minimizer + rng.normal(size=f.dim)
-    e = mb.step_errors(f, theta, [10], draws=5, seed=seed)
+    e = gradient_noise.step_errors(f, theta, [10], draws=5, seed=seed)
     assert 0 < e.amplification <= e.kappa * (1 + 1e-9)
 
 
@@ -243,7 +247,7 @@ def test_bad_arguments_get_clear_errors():
     with pytest.raises(ValueError, match="n must be <= m = 4"):
         mb.exact_squared_error(G, 5, replace=False)
     with pytest.raises(ValueError, match="rel_error must be a finite number > 0"):
-        mb.StepErrors(*[np.ones(1)] * 6, 1.0, 1.0, 1.0).batch_size_for(0.0)
+        StepErrors(*[np.ones(1)] * 6, 1.0, 1.0, 1.0).batch_size_for(0.0)
 
 
 # --- plots and the explorer --------------------------------------------------------------------

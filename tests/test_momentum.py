@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from cs551 import momentum as mom
 from cs551 import symbolic
+from cs551.nn import train_digits
 from cs551.objectives import Quadratic, Rosenbrock, ill_conditioned_quadratic, random_quadratic
 from cs551.optim import SGD, Momentum, Nesterov, minimize
-from cs551.sgd import train_digits
-from cs551.widgets import MomentumExplorer
+from cs551.topics import momentum as mom
+from cs551.topics.momentum import MomentumExplorer
 
 from .helpers import assert_redraws
 
@@ -20,13 +20,13 @@ from .helpers import assert_redraws
 
 def test_unrolled_velocity_is_the_closed_form():
     for n in (1, 3, 6):
-        recursion, closed, difference = symbolic.velocity_unrolled(n)
+        recursion, closed, difference = mom.velocity_unrolled(n)
         assert difference == 0
         g = sp.symbols(f"g_0:{n}")
         # the gradient j steps back weighs -eps alpha^j
         for j in range(n):
             coefficient = sp.expand(recursion).coeff(g[n - 1 - j])
-            assert sp.simplify(coefficient + symbolic.EPS * symbolic.ALPHA_M**j) == 0
+            assert sp.simplify(coefficient + symbolic.EPS * mom.ALPHA_M**j) == 0
 
 
 @pytest.mark.parametrize("alpha", [0.0, 0.5, 0.9, 0.99])
@@ -42,8 +42,8 @@ def test_library_momentum_velocity_is_the_weighted_sum_of_gradients(alpha):
 
 
 def test_terminal_velocity_is_derived_as_the_slides_formula():
-    tv = symbolic.terminal_velocity()
-    a, eps, g = symbolic.ALPHA_M, symbolic.EPS, sp.Symbol("g", positive=True)
+    tv = mom.terminal_velocity()
+    a, eps, g = mom.ALPHA_M, symbolic.EPS, sp.Symbol("g", positive=True)
     assert sp.simplify(tv["limit"] + eps * g / (1 - a)) == 0
     assert sp.simplify(tv["fixed point"] - tv["limit"]) == 0
     # v_k is the partial geometric sum: check k = 1..5 against the sum written out
@@ -97,9 +97,9 @@ def _one_step_matrix(optimizer_class, lr, alpha, lam):
 
 @pytest.mark.parametrize("which", ["momentum", "Nesterov"])
 def test_characteristic_matrices_are_the_library_optimizers(which):
-    M, poly = (symbolic.heavy_ball_characteristic() if which == "momentum"
-               else symbolic.nesterov_characteristic())
-    eps, a = symbolic.EPS, symbolic.ALPHA_M
+    M, poly = (mom.heavy_ball_characteristic() if which == "momentum"
+               else mom.nesterov_characteristic())
+    eps, a = symbolic.EPS, mom.ALPHA_M
     lam = next(s for s in M.free_symbols if s.name == "lambda")
     z = sp.Symbol("z")
     q = 1 - eps * lam
@@ -127,7 +127,7 @@ def test_predicted_rate_is_the_measured_rate(method, lr, alpha):
 
 
 def test_tuned_momentum_reaches_the_optimal_rate():
-    best = symbolic.heavy_ball_optimum()
+    best = mom.heavy_ball_optimum()
     kappa, mu, L = sp.symbols("kappa mu L", positive=True)
     f = ill_conditioned_quadratic(100)
     lr = float(best["lr*"].subs({mu: 0.01, L: 1}))
@@ -196,7 +196,8 @@ def test_bad_arguments_raise_clear_errors():
 
 
 def test_plot_helpers_draw_one_curve_per_run():
-    from cs551.plots import plot_histories, plot_speeds
+    from cs551.plots import plot_histories
+    from cs551.topics.momentum import plot_speeds
 
     ax = plot_speeds({0.5: np.linspace(1, 2, 10), 0.9: np.linspace(1, 10, 10)})
     assert len(ax.get_lines()) == 4  # two measured curves, two asymptotes
@@ -209,7 +210,7 @@ def test_plot_helpers_draw_one_curve_per_run():
 def test_explorer_updates_runs_status_and_image():
     f = ill_conditioned_quadratic(100)
     ex = MomentumExplorer(f, lr=1.0, momentum=0.9, steps=150, tol=1e-6)
-    first = ex.steps_to_tolerance()
+    first = ex.reached_tolerance()
     assert first["gradient descent"] is None and first["momentum"] and first["Nesterov"]
     assert "rate 0.949" in ex.status.value
     assert_redraws(ex, "momentum", 0.0)  # momentum and Nesterov become gradient descent

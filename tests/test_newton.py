@@ -4,18 +4,26 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from cs551.minibatch import ill_conditioned_regression, step_errors
-from cs551.newton import (
+from cs551.gradient_noise import step_errors
+from cs551.measure import first_below
+from cs551.objectives import (
+    Quadratic,
+    Rosenbrock,
+    Saddle,
+    ill_conditioned_regression,
+    random_quadratic,
+)
+from cs551.optim import SGD, Newton, SaddleFreeNewton, minimize
+from cs551.topics.newton import (
+    damped_newton_factor,
     digits_logistic,
-    first_below,
+    elimination_flops,
+    newton_from_quadratic_model,
     newton_multipliers,
     newton_step_flops,
     solve_times,
     solve_with_flop_count,
 )
-from cs551.objectives import Quadratic, Rosenbrock, Saddle, random_quadratic
-from cs551.optim import SGD, Newton, SaddleFreeNewton, minimize
-from cs551.symbolic import damped_newton_factor, elimination_flops, newton_from_quadratic_model
 from cs551.widgets import OptimizerExplorer
 
 from .helpers import add_roundoff_noise, assert_redraws

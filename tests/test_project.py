@@ -18,6 +18,8 @@ except ModuleNotFoundError:  # Python 3.10
 
 from cs551.execute import execute
 
+from .helpers import course_explorers
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 README = (ROOT / "README.md").read_text()
@@ -90,10 +92,7 @@ def test_readme_performance_section_covers_every_benchmark_and_explorer():
         assert f"benchmarks/{script.name}" in section, f"{script.name} is missing"
     source = (ROOT / "benchmarks" / "widget_latency.py").read_text()
     explorers = set(re.findall(r"explorer = (\w+Explorer)\(", source))
-    import cs551.widgets
-
-    course = {cls.__name__ for cls in vars(cs551.widgets).values()
-              if isinstance(cls, type) and issubclass(cls, cs551.widgets.Explorer)}
+    course = {cls.__name__ for cls in course_explorers()}
     assert course - {"Explorer"} <= explorers, "an explorer is not benchmarked"
     for name in explorers:
         assert name in section, f"{name}'s latency is missing from the README"

@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from cs551 import quadratic_model as qm
-from cs551 import symbolic
-from cs551.objectives import Quadratic, Rosenbrock, random_quadratic
+from cs551.measure import loglog_slope
+from cs551.objectives import Quadratic, Rosenbrock, eigenbasis, random_quadratic
 from cs551.optim import SGD, minimize
-from cs551.widgets import EigenDecayExplorer
+from cs551.topics import local_quadratic_model as qm
+from cs551.topics.local_quadratic_model import EigenDecayExplorer
+from cs551.topics.local_quadratic_model.derivations import _on_unit_circle as on_unit_circle
 
 from .helpers import PNG, assert_redraws
 
@@ -18,8 +19,8 @@ from .helpers import PNG, assert_redraws
 
 
 def test_symbolic_taylor_error_of_rosenbrock_starts_at_t_cubed():
-    J, xy = symbolic.rosenbrock_symbolic()
-    t, c = symbolic.taylor_model_error(J, xy)
+    J, xy = qm.rosenbrock_symbolic()
+    t, c = qm.taylor_model_error(J, xy)
     assert c[:3] == [0, 0, 0]
     assert c[3] != 0  # the error really is of order 3, not higher
     d1, d2 = sp.symbols("Delta_1 Delta_2", real=True)
@@ -30,8 +31,8 @@ def test_symbolic_taylor_error_of_rosenbrock_starts_at_t_cubed():
 
 
 def test_symbolic_taylor_model_is_the_numeric_one():
-    J, (x, y) = symbolic.rosenbrock_symbolic()
-    parts = symbolic.second_order_taylor(J, (x, y))
+    J, (x, y) = qm.rosenbrock_symbolic()
+    parts = qm.second_order_taylor(J, (x, y))
     w_hat, delta = np.array([-0.5, 0.7]), np.array([0.3, -0.2])
     subs = {sp.Symbol("a", real=True): 1, sp.Symbol("b", positive=True): 100,
             parts["w_hat"][0]: w_hat[0], parts["w_hat"][1]: w_hat[1],
@@ -44,7 +45,7 @@ def test_symbolic_taylor_model_is_the_numeric_one():
                                   lambda x, y: sp.log(1 + x**2 + y**4)])
 def test_taylor_error_is_cubic_for_non_polynomials(make):
     x, y = sp.symbols("x y", real=True)
-    _, c = symbolic.taylor_model_error(make(x, y), (x, y), order=4)
+    _, c = qm.taylor_model_error(make(x, y), (x, y), order=4)
     assert c[:3] == [0, 0, 0] and c[3] != 0
 
 
@@ -54,9 +55,9 @@ def test_numeric_model_errors_have_slopes_one_two_three(center, direction):
     f, radii = Rosenbrock(), np.geomspace(1e-3, 0.1, 9)
     for order in (0, 1, 2):
         errors = qm.model_errors(f, center, direction, radii, order=order)
-        assert abs(qm.loglog_slope(radii, errors) - (order + 1)) < 0.1
+        assert abs(loglog_slope(radii, errors) - (order + 1)) < 0.1
     gradient_errors = qm.gradient_model_errors(f, center, direction, radii)
-    assert abs(qm.loglog_slope(radii, gradient_errors) - 2) < 0.1
+    assert abs(loglog_slope(radii, gradient_errors) - 2) < 0.1
 
 
 def test_the_model_of_a_quadratic_is_exact():
@@ -79,17 +80,17 @@ def test_taylor_model_arguments_are_checked():
 
 def test_eigenbasis_is_orthonormal_and_diagonalizes_H():
     H = Rosenbrock().hess(np.array([1.0, 1.0]))
-    lambdas, Q = qm.eigenbasis(H)
+    lambdas, Q = eigenbasis(H)
     np.testing.assert_allclose(Q.T @ Q, np.eye(2), atol=1e-12)
     np.testing.assert_allclose(H @ Q, Q * lambdas, atol=1e-9)
     assert lambdas[0] < lambdas[1]
     assert np.all(Q[np.argmax(np.abs(Q), axis=0), [0, 1]] > 0)  # the sign convention
     with pytest.raises(ValueError, match="H must be symmetric"):
-        qm.eigenbasis([[1.0, 2.0], [0.0, 1.0]])
+        eigenbasis([[1.0, 2.0], [0.0, 1.0]])
 
 
 def test_symbolic_quadratic_in_eigenbasis_residuals_are_zero():
-    eigen = symbolic.quadratic_in_eigenbasis()
+    eigen = qm.quadratic_in_eigenbasis()
     assert eigen["Q^T Q - I"] == sp.zeros(2, 2)
     assert eigen["H u_i - lambda_i u_i"] == sp.zeros(2, 2)
     assert eigen["quadratic - parabolas"] == 0
@@ -98,15 +99,15 @@ def test_symbolic_quadratic_in_eigenbasis_residuals_are_zero():
 
 def test_reduction_on_the_unit_circle_is_not_trivially_zero():
     phi = sp.Symbol("phi", real=True)
-    assert symbolic._on_unit_circle(sp.sin(phi) ** 2 + sp.cos(phi) ** 2 - 1, phi) == 0
-    assert symbolic._on_unit_circle(sp.sin(phi), phi) != 0
-    assert symbolic._on_unit_circle(sp.sin(phi) ** 2 - sp.cos(phi) ** 2, phi) != 0
+    assert on_unit_circle(sp.sin(phi) ** 2 + sp.cos(phi) ** 2 - 1, phi) == 0
+    assert on_unit_circle(sp.sin(phi), phi) != 0
+    assert on_unit_circle(sp.sin(phi) ** 2 - sp.cos(phi) ** 2, phi) != 0
 
 
 @pytest.mark.parametrize("dim, seed", [(2, 0), (5, 1), (10, 2)])
 def test_J_is_a_sum_of_parabolas_in_the_eigenbasis(dim, seed):
     f = random_quadratic(dim, kappa=50, seed=seed)
-    lambdas, Q = qm.eigenbasis(f.H)
+    lambdas, Q = eigenbasis(f.H)
     w = np.random.default_rng(seed).normal(size=(20, dim))
     alphas = qm.eigen_coordinates(w, f.minimizer, Q)
     np.testing.assert_allclose(alphas @ Q.T + f.minimizer, w, atol=1e-12)  # w - w* = sum a_i u_i
@@ -118,7 +119,7 @@ def test_J_is_a_sum_of_parabolas_in_the_eigenbasis(dim, seed):
 
 
 def test_symbolic_gradient_step_multiplies_each_coordinate_by_its_factor():
-    gd = symbolic.gradient_descent_in_eigenbasis()
+    gd = qm.gradient_descent_in_eigenbasis()
     eta = sp.Symbol("eta", positive=True)
     lam = sp.symbols("lambda_1 lambda_2", positive=True)
     assert gd["step residual"] == sp.zeros(2, 1)
@@ -128,7 +129,7 @@ def test_symbolic_gradient_step_multiplies_each_coordinate_by_its_factor():
 
 
 def test_symbolic_closed_form_is_derived_and_proved():
-    gd = symbolic.gradient_descent_in_eigenbasis()
+    gd = qm.gradient_descent_in_eigenbasis()
     eta, lam, tau, alpha0 = gd["symbols"]
     assert gd["induction step"] == 0 and gd["base case"] == 0
     # independently: iterate the recurrence with numbers
@@ -142,7 +143,7 @@ def test_symbolic_closed_form_is_derived_and_proved():
 @pytest.mark.parametrize("lr", [0.5, 1.5, 1.99])
 def test_sgd_follows_the_closed_form_coordinate_by_coordinate(lr):
     f = random_quadratic(10, kappa=100, seed=3)
-    lambdas, Q = qm.eigenbasis(f.H)
+    lambdas, Q = eigenbasis(f.H)
     run = minimize(SGD(lr), f, np.zeros(10), steps=200)
     alphas = qm.eigen_coordinates(run.thetas, f.minimizer, Q)
     predicted = qm.predicted_coordinates(alphas[0], lambdas, lr, 200)
@@ -162,13 +163,13 @@ def test_predicted_coordinates_and_factors():
 
 def test_symbolic_stability_interval():
     lam = sp.Symbol("lambda", positive=True)
-    assert symbolic.stability_interval() == sp.Interval.open(0, 2 / lam)
+    assert qm.stability_interval() == sp.Interval.open(0, 2 / lam)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_stability_limit_separates_convergence_from_divergence(seed):
     f = random_quadratic(6, kappa=20, seed=seed)
-    lambdas, Q = qm.eigenbasis(f.H)
+    lambdas, Q = eigenbasis(f.H)
     limit = qm.stability_limit(lambdas)
     assert limit == pytest.approx(2 / lambdas[-1])
     below = minimize(SGD(0.97 * limit), f, np.zeros(6), steps=2000)
@@ -188,7 +189,7 @@ def test_stability_limit_separates_convergence_from_divergence(seed):
 
 
 def test_symbolic_best_learning_rate_and_rate():
-    best = symbolic.best_fixed_learning_rate()
+    best = qm.best_fixed_learning_rate()
     lo, hi, kappa = sp.symbols("lambda_min lambda_max kappa", positive=True)
     assert sp.simplify(best["eta*"] - 2 / (lo + hi)) == 0
     assert sp.simplify(best["rate(kappa)"] - (kappa - 1) / (kappa + 1)) == 0
@@ -196,7 +197,7 @@ def test_symbolic_best_learning_rate_and_rate():
 
 
 def test_best_learning_rate_minimizes_the_rate():
-    lambdas = qm.eigenbasis(random_quadratic(10, kappa=100, seed=3).H)[0]
+    lambdas = eigenbasis(random_quadratic(10, kappa=100, seed=3).H)[0]
     eta_star = qm.best_learning_rate(lambdas)
     assert eta_star == pytest.approx(2 / (lambdas[0] + lambdas[-1]))
     assert qm.convergence_rate(lambdas, eta_star) == pytest.approx(qm.best_rate(lambdas))
@@ -208,7 +209,7 @@ def test_best_learning_rate_minimizes_the_rate():
 
 def test_runs_obey_the_rate_bound_and_eta_star_is_fastest():
     f = random_quadratic(10, kappa=100, seed=3)
-    lambdas, _ = qm.eigenbasis(f.H)
+    lambdas, _ = eigenbasis(f.H)
     eta_star = qm.best_learning_rate(lambdas)
     steps = {}
     for lr in np.linspace(0.6, 1.0, 9) * 2 / lambdas[-1]:  # from 1.2 to 2 / lambda_max

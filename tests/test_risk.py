@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from cs551 import risk
 from cs551.data import digits
 from cs551.gradcheck import numerical_gradient, relative_error
 from cs551.objectives import LeastSquares, LogisticRegression
 from cs551.optim import SGD, minimize
-from cs551.widgets import RegularizationExplorer, RiskExplorer
+from cs551.topics import learning_vs_optimization as risk
+from cs551.topics.learning_vs_optimization import RegularizationExplorer, RiskExplorer
 
 from .helpers import assert_redraws
 

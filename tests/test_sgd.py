@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from cs551 import sgd
 from cs551.data import linear_regression_data
-from cs551.minibatch import per_example_gradients
+from cs551.gradient_noise import per_example_gradients
+from cs551.nn import train_digits
 from cs551.objectives import (
     LeastSquares,
     Quadratic,
@@ -23,9 +23,16 @@ from cs551.optim import (
     linear_decay,
     minimize,
 )
-from cs551.plots import plot_last_iterates, plot_noise_ball, plot_training_runs
-from cs551.symbolic import linear_decay_sums, noise_ball_1d, robbins_monro_table
-from cs551.widgets import SGDExplorer
+from cs551.topics import sgd
+from cs551.topics.sgd import (
+    SGDExplorer,
+    linear_decay_sums,
+    noise_ball_1d,
+    plot_last_iterates,
+    plot_noise_ball,
+    plot_training_runs,
+    robbins_monro_table,
+)
 
 from .helpers import PNG, assert_redraws
 
@@ -357,7 +364,7 @@ def test_examples_to_tolerance_reports_failure():
 @pytest.fixture(scope="module")
 def digits_runs():
     def run(lr, batch_size):
-        return sgd.train_digits(SGD(lr), steps=200, batch_size=batch_size, every=25)
+        return train_digits(SGD(lr), steps=200, batch_size=batch_size, every=25)
 
     return {"lr 0.01": run(0.01, 32), "lr 0.1": run(0.1, 32), "lr 2": run(2.0, 32),
             "constant B8": run(0.5, 8), "decay B8": run(linear_decay(0.5, 0.005, 200), 8),

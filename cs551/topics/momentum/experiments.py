@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as check
-from .objectives import GradientOracle, Objective
-from .optim import SGD, Momentum, Nesterov, Optimizer, Trajectory, blew_up, quiet_overflow
+from cs551 import _validate as check
+from cs551.objectives import GradientOracle, Objective
+from cs551.optim import SGD, Momentum, Nesterov, Optimizer, Trajectory, blew_up, quiet_overflow
 
 
 class ConstantGradient(Objective):

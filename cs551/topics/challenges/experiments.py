@@ -18,7 +18,7 @@ Each section is one challenge of the slide list, with what the notebook measures
 - **Cliffs**: ``cliff_runs``: gradient descent on ``objectives.Cliff`` with and without
   ``optim.ClipGradNorm``; ``longest_step``.
 - **Long-term dependencies**: ``matrix_with_eigenvalues`` and ``power_by_eigendecomposition``
-  (W^t = V diag(lambda)^t V^-1); ``eigen_coordinates`` shows each eigen-direction
+  (W^t = V diag(lambda)^t V^-1); ``powers_in_eigenbasis`` shows each eigen-direction
   multiplied by lambda_i^t.
 - **Inexact gradients**: ``MeanExp``, whose minibatch gradient is unbiased, and the
   gradient of the *log* of the minibatch mean, which is not: ``all_minibatch_gradients``
@@ -34,10 +34,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as check
-from .nn import Classifier, Dense, Network, ReLU, hidden_unit_weights, mlp
-from .objectives import Cliff, Objective, _sigmoid
-from .optim import SGD, ClipGradNorm, Trajectory, minimize
+from cs551 import _validate as check
+from cs551.nn.layers import Dense, ReLU
+from cs551.nn.network import Classifier, Network, hidden_unit_weights, mlp
+from cs551.objectives import Cliff, Objective, sigmoid
+from cs551.optim import SGD, ClipGradNorm, Trajectory, minimize
 
 # ---------------------------------------------------------------------------------------------
 # Ill-conditioning
@@ -337,7 +338,7 @@ class SaturatedSigmoid(Objective):
 
     @staticmethod
     def _s(theta):
-        return _sigmoid(np.asarray(theta, dtype=float))  # sigma(theta)
+        return sigmoid(np.asarray(theta, dtype=float))  # sigma(theta)
 
     def value(self, theta):
         return 0.5 * (1 - self._s(theta[0])) ** 2
@@ -417,7 +418,8 @@ def power_by_eigendecomposition(W: np.ndarray, t: int) -> np.ndarray:
     return Wt.real
 
 
-def eigen_coordinates(W: np.ndarray, h0: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
+def powers_in_eigenbasis(W: np.ndarray, h0: np.ndarray,
+                         steps: int) -> tuple[np.ndarray, np.ndarray]:
     """(eigenvalues, |c_i(t)|): the coordinates of h_t = W^t h0 in W's eigenbasis, t = 0..steps,
     computed by repeated multiplication (h <- W h), not from the formula."""
     lam, V = np.linalg.eig(np.asarray(W, dtype=float))

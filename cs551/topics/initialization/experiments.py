@@ -11,7 +11,7 @@ must **break the symmetry** between hidden units. This module holds what shows i
   small, Xavier-Glorot, He, large.
 - ``signal_stds``: the forward signal and the backpropagated gradient through a
   deep stack, layer by layer; ``predicted_ratio`` is the per-layer factor
-  n sigma_w^2 E[phi'(z)^2]-style prediction derived in ``cs551.symbolic``.
+  n sigma_w^2 E[phi'(z)^2]-style prediction derived in ``derivations``.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as check
-from .data import digits
-from .nn import Classifier, Dense, Network, hidden_unit_weights, mlp
-from .optim import Momentum
-from .sgd import train_digits
+from cs551 import _validate as check
+from cs551.data import digits
+from cs551.nn.layers import Dense
+from cs551.nn.network import Classifier, Network, hidden_unit_weights, mlp, train_digits
+from cs551.optim import Momentum
 
 # sigma_w as a function of the layer's fan-in and fan-out
 SCHEMES: dict[str, Callable[[int, int], float]] = {
@@ -151,7 +151,7 @@ def signal_stds(depth: int, width: int = 100, activation: str = "relu", scheme: 
 
 
 def predicted_ratio(activation: str, scheme: str, width: int) -> float:
-    """The factor by which Var(z_l) changes per layer, to first order (``cs551.symbolic``):
+    """The factor by which Var(z_l) changes per layer, to first order (``derivations``):
 
     n sigma_w^2 / 2 for ReLU (it keeps half of E[z^2]); n sigma_w^2 for tanh
     (slope 1 at 0: exact for small signals, an upper bound once tanh saturates).
@@ -168,7 +168,7 @@ def train_deep(scheme: str, activation: str = "tanh", hidden: tuple[int, ...] = 
                seed: int = 0):
     """A deep MLP on the digits, initialised by ``scheme`` and trained by momentum SGD.
 
-    Returns ``cs551.nn.History`` (``cs551.sgd.train_digits`` does the training).
+    Returns ``cs551.nn.History`` (``cs551.nn.train_digits`` does the training).
     """
     net = mlp([64, *hidden, 10], activation)
     return train_digits(Momentum(lr, momentum), steps=steps, hidden=hidden,

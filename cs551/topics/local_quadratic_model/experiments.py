@@ -19,7 +19,7 @@ So it converges iff |1 - eta lambda_i| < 1 for all i, i.e. eta < 2 / lambda_max;
 fixed eta = 2 / (lambda_min + lambda_max) contracts every coordinate at least by
 (kappa - 1) / (kappa + 1), kappa = lambda_max / lambda_min.
 
-The symbolic derivations of these facts are in ``cs551.symbolic`` (notebook 03's section);
+The symbolic derivations of these facts are in ``derivations``;
 this module is their numeric side.
 """
 
@@ -30,8 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as check
-from .objectives import Objective, Quadratic
+from cs551 import _validate as check
+from cs551.objectives import Objective, Quadratic
 
 
 @dataclass(frozen=True)
@@ -93,23 +93,6 @@ def gradient_model_errors(objective: Objective, center: np.ndarray, direction: n
     return np.array([np.linalg.norm(objective.grad(model.center + r * d)
                                     - model.grad(model.center + r * d))
                      for r in np.asarray(radii, dtype=float)])
-
-
-def loglog_slope(x: np.ndarray, y: np.ndarray) -> float:
-    """The least-squares slope of log y against log x: the p of y ~ c x^p."""
-    return float(np.polyfit(np.log(np.asarray(x, float)), np.log(np.asarray(y, float)), 1)[0])
-
-
-def eigenbasis(H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(lambdas, Q): H u_i = lambda_i u_i, eigenvalues ascending, Q's columns the orthonormal u_i.
-
-    H = Q diag(lambda) Q^T and Q^T Q = I (slide: "the eigenvectors form a complete
-    orthonormal set"). Each u_i is only defined up to its sign: here the largest entry of each
-    u_i is made positive, so that the basis does not depend on the LAPACK build.
-    """
-    lambdas, Q = np.linalg.eigh(check.symmetric_matrix("H", H))
-    signs = np.sign(Q[np.argmax(np.abs(Q), axis=0), np.arange(Q.shape[1])])
-    return lambdas, Q * signs
 
 
 def eigen_coordinates(thetas: np.ndarray, w_star: np.ndarray, Q: np.ndarray) -> np.ndarray:

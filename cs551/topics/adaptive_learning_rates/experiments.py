@@ -10,7 +10,7 @@ the slides, too). This module looks inside them:
 - ``rmsprop_weights``: the weight (1 - rho) rho^j that RMSProp's r gives to the squared
   gradient of j steps ago (AdaGrad's r weighs every past gradient 1);
 - ``escape_step``: when a run leaves a saddle;
-- ``train_on_digits``: the course's MLP on the digits, one ``History`` per optimizer.
+- ``compare_on_digits``: the course's MLP on the digits, one ``History`` per optimizer.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as check
-from .objectives import Objective
-from .optim import AdaGrad, Adam, Optimizer, RMSProp, RMSPropNesterov, Trajectory, minimize
-from .sgd import train_digits
+from cs551 import _validate as check
+from cs551.nn.network import train_digits
+from cs551.objectives import Objective
+from cs551.optim import AdaGrad, Adam, Optimizer, RMSProp, RMSPropNesterov, Trajectory, minimize
 
 
 def effective_lr(optimizer: Optimizer, state: dict) -> np.ndarray:
@@ -111,16 +111,14 @@ def escape_step(trajectory: Trajectory, threshold: float = 1.0, coordinate: int 
     return int(far[0]) if len(far) else None
 
 
-def train_on_digits(optimizers: Mapping[str, Optimizer], *, steps: int = 300,
+def compare_on_digits(optimizers: Mapping[str, Optimizer], *, steps: int = 300,
                     batch_size: int = 32, hidden: Sequence[int] = (32,), seed: int = 0,
                     every: int = 10) -> dict:
     """Train ``mlp([64, *hidden, 10])`` on the digits with each optimizer, from the same start.
 
     Same initial theta, same seeded minibatches for every optimizer; returns label ->
     ``cs551.nn.History`` (training loss and error every ``every`` steps, validation too).
-    Each run is ``cs551.sgd.train_digits``.
+    Each run is ``cs551.nn.train_digits``.
     """
     return {label: train_digits(opt, steps=steps, batch_size=batch_size, hidden=hidden,
                                 seed=seed, every=every) for label, opt in optimizers.items()}
-
-

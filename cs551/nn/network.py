@@ -17,101 +17,76 @@ finite differences in ``tests/test_nn.py``.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _validate as check
-from .objectives import MinibatchObjective
-from .optim import Optimizer, blew_up, quiet_overflow
+from cs551 import _validate as check
+from cs551.data import digits
+from cs551.objectives import MinibatchObjective
+from cs551.optim import Optimizer, blew_up, quiet_overflow
+
+from .batchnorm import BatchNorm, population_statistics
+from .layers import ACTIVATIONS, Dense, Layer
 
 
-class Layer:
-    """A layer without parameters, unless a subclass says otherwise."""
+def train_digits(optimizer: Optimizer, *, steps: int = 300, batch_size: int | None = 32,
+                 hidden: Sequence[int] = (32,), activation: str = "relu",
+                 theta0: np.ndarray | None = None, seed: int = 0, every: int = 10):
+    """Train ``cs551.nn.mlp([64, *hidden, 10])`` on the digits: the course's real problem.
 
-    n_params = 0
-
-    def init(self, rng: np.random.Generator, std: float | None = None) -> np.ndarray:
-        return np.zeros(self.n_params)
-
-    def forward(self, params: np.ndarray, x: np.ndarray, train: bool = True):
-        raise NotImplementedError
-
-    def backward(self, params: np.ndarray, cache, dout: np.ndarray):
-        raise NotImplementedError
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
-
-
-class Dense(Layer):
-    """Affine layer y = x W + b (rows of x are examples); W is n_in x n_out.
-
-    Backward: dW = x^T dy, db = sum over examples of dy, dx = dy W^T.
+    The training set (1,078 images), seeded minibatches of ``batch_size``
+    (``None``: the full batch), softmax cross-entropy, ``cs551.nn.train`` with the
+    validation set recorded. theta0 defaults to ``net.init(seed)``. Returns the
+    ``History`` (loss and error every ``every`` steps; ``diverged`` if it blew up).
     """
-
-    def __init__(self, n_in: int, n_out: int):
-        self.n_in = check.positive_int("n_in", n_in)
-        self.n_out = check.positive_int("n_out", n_out)
-        self.n_params = n_in * n_out + n_out
-
-    def split(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Views W (n_in x n_out) and b (n_out) into the layer's parameters."""
-        n = self.n_in * self.n_out
-        return params[:n].reshape(self.n_in, self.n_out), params[n:]
-
-    def init(self, rng, std=None):
-        """W ~ N(0, std^2) with std = sqrt(1 / n_in) unless given; b = 0."""
-        std = np.sqrt(1.0 / self.n_in) if std is None else std
-        return np.concatenate([rng.normal(0.0, std, self.n_in * self.n_out), np.zeros(self.n_out)])
-
-    def forward(self, params, x, train=True):
-        W, b = self.split(params)
-        return x @ W + b, x
-
-    def backward(self, params, cache, dout):
-        W, _ = self.split(params)
-        x = cache
-        dW, db = x.T @ dout, dout.sum(axis=0)
-        return dout @ W.T, np.concatenate([dW.ravel(), db])
-
-    def __repr__(self) -> str:
-        return f"Dense({self.n_in}, {self.n_out})"
+    data = digits()
+    net = mlp([64, *hidden, 10], activation)
+    J = Classifier(net, data.X_train, data.y_train, batch_size=batch_size, seed=seed)
+    theta0 = net.init(seed=seed) if theta0 is None else theta0
+    return train(optimizer, J, theta0, steps, X_val=data.X_val, y_val=data.y_val, every=every)
 
 
-class ReLU(Layer):
-    """max(0, x); its derivative is 1 where x > 0, else 0."""
+def set_population_statistics(net: Network, theta: np.ndarray, X: np.ndarray,
+                              batch_size: int, batches: int = 50, seed: int = 0) -> None:
+    """Give every ``BatchNorm`` layer of ``net`` the slide's population statistics.
 
-    def forward(self, params, x, train=True):
-        return np.maximum(x, 0.0), x > 0
-
-    def backward(self, params, cache, dout):
-        return dout * cache, np.zeros(0)
-
-
-class Tanh(Layer):
-    """tanh(x); its derivative is 1 - tanh(x)^2."""
-
-    def forward(self, params, x, train=True):
-        y = np.tanh(x)
-        return y, y
-
-    def backward(self, params, cache, dout):
-        return dout * (1 - cache**2), np.zeros(0)
-
-
-class Sigmoid(Layer):
-    """1 / (1 + exp(-x)); its derivative is s (1 - s)."""
-
-    def forward(self, params, x, train=True):
-        y = 0.5 * (1 + np.tanh(0.5 * x))
-        return y, y
-
-    def backward(self, params, cache, dout):
-        return dout * cache * (1 - cache), np.zeros(0)
+    Runs ``batches`` seeded training minibatches of ``batch_size`` examples of X
+    through the network (training mode, weights theta fixed), collects each BN
+    layer's mu_B and sigma2_B, and sets E[x] = E_B[mu_B], Var[x] = m/(m-1) E_B[sigma2_B].
+    """
+    check.positive_int("batches", batches)
+    if not 2 <= batch_size <= len(X):
+        raise ValueError(f"batch_size must be in [2, {len(X)}], got {batch_size!r}")
+    rng = np.random.default_rng(check.non_negative_int("seed", seed))
+    layers = [i for i, layer in enumerate(net.layers) if isinstance(layer, BatchNorm)]
+    inputs: dict[int, list[np.ndarray]] = {i: [] for i in layers}
+    with frozen_running_statistics(net):  # measuring must not move the running averages
+        for _ in range(batches):
+            batch = X[rng.choice(len(X), size=batch_size, replace=False)]
+            outs = net.activations(theta, batch, train=True)
+            for i in layers:  # layer i's input is layer i-1's output
+                inputs[i].append(outs[i - 1] if i else batch)
+    for i in layers:
+        net.layers[i].population = population_statistics(inputs[i])
 
 
-ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
+@contextmanager
+def frozen_running_statistics(net: Network) -> Iterator[None]:
+    """Inside the block, training-mode passes leave the BN layers' running averages alone.
+
+    A training-mode forward pass updates ``running_mean``/``running_var``; passes made
+    only to *measure* something (population statistics, activation histograms) must not.
+    """
+    saved = [(layer, layer.running_mean.copy(), layer.running_var.copy())
+             for layer in net.layers if isinstance(layer, BatchNorm)]
+    try:
+        yield
+    finally:
+        for layer, mean, var in saved:
+            layer.running_mean, layer.running_var = mean, var
 
 
 class Network:
@@ -186,7 +161,7 @@ def mlp(sizes: list[int], activation: str = "relu", batchnorm: bool = False) -> 
     """Dense layers of the given sizes with an activation between them (none at the end).
 
     With ``batchnorm`` every hidden Dense layer is followed by a
-    ``cs551.batchnorm.BatchNorm`` before its activation, as on the slide "Training &
+    ``cs551.nn.BatchNorm`` before its activation, as on the slide "Training &
     inference using batch-norm" (the activation takes y = BN(x) instead of x).
 
     >>> mlp([64, 32, 10])
@@ -200,7 +175,6 @@ def mlp(sizes: list[int], activation: str = "relu", batchnorm: bool = False) -> 
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
     if not isinstance(batchnorm, bool | np.bool_):
         raise ValueError(f"batchnorm must be True or False, got {batchnorm!r}")
-    from .batchnorm import BatchNorm  # imported here: cs551.batchnorm imports this module
 
     layers: list[Layer] = []
     for n_in, n_out in zip(sizes[:-2], sizes[1:-1], strict=True):  # the hidden layers
@@ -244,7 +218,6 @@ class Classifier(MinibatchObjective):
         self.l2 = check.non_negative("l2", l2)
 
     def loss(self, theta, idx):
-        from .batchnorm import frozen_running_statistics  # here: cs551.batchnorm imports nn
 
         with frozen_running_statistics(self.net):  # evaluating J must not change the network
             logits, _ = self.net.forward(theta, self.X[idx])

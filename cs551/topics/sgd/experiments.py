@@ -31,13 +31,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as check
-from .data import digits
-from .minibatch import per_example_gradients
-from .nn import Classifier, mlp, train
-from .objectives import LeastSquares, MinibatchObjective, Objective, Quadratic
-from .optim import SGD, Optimizer, quiet_overflow
-from .quadratic_model import loglog_slope
+from cs551 import _validate as check
+from cs551.gradient_noise import per_example_gradients
+from cs551.measure import loglog_slope
+from cs551.objectives import LeastSquares, MinibatchObjective, Objective, Quadratic
+from cs551.optim import SGD, Optimizer, quiet_overflow
 
 
 class NoisyGradient(Objective):
@@ -81,7 +79,7 @@ def gradient_covariance(objective: MinibatchObjective, theta: np.ndarray,
                         batch_size: int | None = None) -> np.ndarray:
     """Sigma_B, the covariance of the minibatch gradient g at theta, computed exactly.
 
-    With per-example gradients g_i (``cs551.minibatch.per_example_gradients``), their
+    With per-example gradients g_i (``cs551.gradient_noise.per_example_gradients``), their
     mean grad J(theta) and S = 1/m sum (g_i - grad J)(g_i - grad J)^T, a minibatch of B
     examples drawn without replacement (as ``MinibatchObjective.sample`` does) has
 
@@ -214,7 +212,7 @@ def noisy_quadratic_msd(objective: Objective, sigma: float, lr: float) -> float:
     ``objective`` is a ``Quadratic`` (Hessian H, eigenvalues lambda_i) seen through
     ``NoisyGradient(objective, sigma)``. In H's eigenbasis the coordinates are
     independent 1-D problems, each with the stationary variance that
-    ``cs551.symbolic.noise_ball_1d`` derives, so
+    ``noise_ball_1d`` derives, so
 
         E||theta - theta*||^2 = sum_i eps sigma^2 / (lambda_i (2 - eps lambda_i)),
 
@@ -305,7 +303,7 @@ def noise_ball_sweep(objective: LeastSquares, lrs: Sequence[float], samples: int
     For each eps the run is long enough for about ``samples`` independent looks at
     the ball. The run starts at theta*, and E||theta_k - theta*||^2 climbs to its
     stationary value like 1 - (1 - eps lambda_min)^(2k) (the 1-D model of
-    ``cs551.symbolic.noise_ball_1d``): after a burn-in of 2 / (eps lambda_min) steps it
+    ``noise_ball_1d``): after a burn-in of 2 / (eps lambda_min) steps it
     is within e^-4 = 2% of it. The distance forgets its past in about
     1 / (2 eps lambda_min) steps, so ``samples`` / (2 eps lambda_min) more steps are
     averaged (at least ``min_steps`` in all).
@@ -418,20 +416,3 @@ def examples_to_tolerance(optimizer: Optimizer, objective: LeastSquares, theta0:
             if not math.isfinite(excess):
                 break
     return ToleranceRun(False, k, objective.examples_seen, objective.m)
-
-
-def train_digits(optimizer: Optimizer, *, steps: int = 300, batch_size: int | None = 32,
-                 hidden: Sequence[int] = (32,), activation: str = "relu",
-                 theta0: np.ndarray | None = None, seed: int = 0, every: int = 10):
-    """Train ``cs551.nn.mlp([64, *hidden, 10])`` on the digits: the course's real problem.
-
-    The training set (1,078 images), seeded minibatches of ``batch_size``
-    (``None``: the full batch), softmax cross-entropy, ``cs551.nn.train`` with the
-    validation set recorded. theta0 defaults to ``net.init(seed)``. Returns the
-    ``History`` (loss and error every ``every`` steps; ``diverged`` if it blew up).
-    """
-    data = digits()
-    net = mlp([64, *hidden, 10], activation)
-    J = Classifier(net, data.X_train, data.y_train, batch_size=batch_size, seed=seed)
-    theta0 = net.init(seed=seed) if theta0 is None else theta0
-    return train(optimizer, J, theta0, steps, X_val=data.X_val, y_val=data.y_val, every=every)

@@ -21,8 +21,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import _validate as check
-from .objectives import LogisticRegression
+from cs551 import _validate as check
+from cs551.data import digits
+from cs551.objectives import LogisticRegression
 
 
 def newton_multipliers(eigenvalues: Sequence[float], damping: float = 0.0,
@@ -106,13 +107,6 @@ def solve_times(dims: Sequence[int], repeats: int = 3, seed: int = 0) -> dict[in
     return times
 
 
-def first_below(values: Sequence[float], tol: float) -> int | None:
-    """The first index k with values[k] <= tol (None if never)."""
-    tol = check.positive("tol", tol)
-    below = np.nonzero(np.asarray(values, dtype=float) <= tol)[0]
-    return int(below[0]) if len(below) else None
-
-
 def digits_logistic(classes: tuple[int, int] = (3, 8), l2: float = 1e-3,
                     batch_size: int | None = None, seed: int = 0) -> LogisticRegression:
     """Logistic regression on two digit classes (64 standardized pixels + a bias: d = 65).
@@ -120,7 +114,6 @@ def digits_logistic(classes: tuple[int, int] = (3, 8), l2: float = 1e-3,
     Label 1 for the second class. The l2 term keeps the Hessian positive definite
     (the two classes are separable, so without it the minimum would be at infinity).
     """
-    from .data import digits
 
     if len(classes) != 2:
         raise ValueError(f"classes must be two digits, got {classes!r}")

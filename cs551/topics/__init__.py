@@ -1,0 +1,1 @@
+"""One home per notebook: its experiments, derivations, figures and explorer."""

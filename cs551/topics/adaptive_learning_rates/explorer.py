@@ -1,0 +1,123 @@
+"""The explorer of notebook 08 (Adaptive learning rates): sliders over the lecture's claim.
+
+Built on ``cs551.widgets.Explorer`` (a cached figure, blitted into an ``ipywidgets.Image``).
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+
+from cs551 import _validate as check
+from cs551.objectives import Rosenbrock, Saddle, ill_conditioned_quadratic
+from cs551.optim import SGD, AdaGrad, RMSProp, RMSPropNesterov, minimize
+from cs551.plots import draw_contours
+from cs551.widgets import Explorer, html_table, new_figure, outcome_cell, slider
+
+from .experiments import record
+
+
+class AdaptiveExplorer(Explorer):
+    """AdaGrad, RMSProp and RMSProp with Nesterov against gradient descent (notebook 08).
+
+    Left: the runs on a 2-D landscape (``LANDSCAPES``: an ill-conditioned quadratic,
+    Rosenbrock, the saddle). Right: the effective rates eps / (delta + sqrt(r)) (AdaGrad)
+    and eps / sqrt(delta + r) (RMSProp) of theta_1 (solid) and theta_2 (dashed), with
+    gradient descent's single rate dotted. Controls: the landscape, the adaptive methods'
+    global rate eps (``lr``), RMSProp's decay ``rho`` and the number of steps. Gradient
+    descent keeps a rate that suits each landscape (``GD_RATES``).
+    """
+
+    LANDSCAPES = ("ill-conditioned quadratic", "Rosenbrock", "saddle")
+    GD_RATES = {"ill-conditioned quadratic": 1.9, "Rosenbrock": 1.5e-3, "saddle": 0.1}
+    METHODS = ("gradient descent", "AdaGrad", "RMSProp", "RMSProp + Nesterov")
+
+    def __init__(self, landscape: str = "ill-conditioned quadratic", lr: float = 0.1,
+                 rho: float = 0.9, steps: int = 100, max_steps: int = 400):
+        if landscape not in self.LANDSCAPES:
+            raise ValueError(f"landscape must be one of {self.LANDSCAPES}, got {landscape!r}")
+        check.in_interval("lr", lr, 0.001, 1)
+        check.in_interval("rho", rho, 0, 0.999)
+        max_steps = check.positive_int("max_steps", max_steps)
+        if not 1 <= check.positive_int("steps", steps) <= max_steps:
+            raise ValueError(f"steps must be in [1, {max_steps}], got {steps!r}")
+        self.objectives = dict(zip(self.LANDSCAPES, (ill_conditioned_quadratic(20), Rosenbrock(),
+                                                     Saddle()), strict=True))
+        self.runs: dict = {}
+        style = {"description_width": "70px"}
+        controls = {
+            "landscape": widgets.Dropdown(options=self.LANDSCAPES, value=landscape,
+                                          description="landscape", style=style),
+            "lr": slider("lr ε", lr, 1e-3, 1.0, log=True),
+            "rho": slider("rho ρ", rho, 0.0, 0.999),
+            "steps": slider("steps", steps, 1, max_steps, integer=True),
+        }
+        fig = new_figure(figsize=(10.0, 4.2), dpi=80, nrows=1, ncols=2)
+        fig.subplots_adjust(left=0.06, right=0.98, bottom=0.12, top=0.92, wspace=0.22)
+        self.ax_path, self.ax_rate = fig.axes
+        self.paths = {m: self.ax_path.plot([], [], marker="o", markersize=2, linewidth=1,
+                                           color=f"C{i}", label=m)[0]
+                      for i, m in enumerate(self.METHODS)}
+        self.rates = {}
+        for i, method in enumerate(self.METHODS[1:3], start=1):
+            for c, style_ in enumerate(("-", "--")):
+                (self.rates[method, c],) = self.ax_rate.plot(
+                    [], [], color=f"C{i}", linestyle=style_,
+                    label=rf"{method}, $\theta_{c + 1}$")
+        (self.gd_rate,) = self.ax_rate.plot([], [], color="C0", linestyle=":",
+                                            label="gradient descent (both)")
+        self.ax_rate.set(yscale="log", ylim=(1e-4, 1e4), xlim=(1, max_steps), xlabel="step $k$",
+                         ylabel=r"effective rate $\epsilon_{\mathrm{eff}}$",
+                         title="each parameter's learning rate")
+        self.ax_rate.legend(loc="upper left", fontsize="x-small", ncol=2)
+        self._landscape, self._background_artists = None, []
+        animated = (*self.paths.values(), *self.rates.values(), self.gd_rate)
+        super().__init__(fig, controls, self._update, animated=animated,
+                         title="adaptive learning rates on 2-D landscapes")
+
+    def _set_landscape(self, landscape: str) -> None:
+        for artist in self._background_artists:
+            artist.remove()
+        before = set(self.ax_path.get_children())
+        f = self.objectives[landscape]
+        draw_contours(self.ax_path, f)
+        self.ax_path.plot(*f.start, marker="o", markersize=9, markerfacecolor="none", color="k",
+                          linestyle="none")
+        self._background_artists = [a for a in self.ax_path.get_children() if a not in before]
+        self.ax_path.set_title(f.name)
+        self.ax_path.legend(handles=list(self.paths.values()), loc="lower right",
+                            fontsize="x-small")
+        self._landscape = landscape
+        self.redraw_background()
+
+    def _update(self, landscape: str, lr: float, rho: float, steps: int) -> str:
+
+        if landscape != self._landscape:
+            self._set_landscape(landscape)
+        f = self.objectives[landscape]
+        gd_lr = self.GD_RATES[landscape]
+        self.runs = {"gradient descent": minimize(SGD(gd_lr), f, f.start, steps)}
+        for method, opt in (("AdaGrad", AdaGrad(lr)), ("RMSProp", RMSProp(lr, rho)),
+                            ("RMSProp + Nesterov", RMSPropNesterov(lr, rho, momentum=0.9))):
+            self.runs[method] = record(opt, f, f.start, steps)
+        rows = []
+        for method, run in self.runs.items():
+            self.paths[method].set_data(run.thetas[:, 0], run.thetas[:, 1])
+            rows.append((method, outcome_cell(run, f"f = {run.value:.3g}")))
+        for (method, c), line in self.rates.items():
+            rates = self.runs[method].rates
+            line.set_data(np.arange(1, len(rates) + 1), rates[:, c])
+        self.gd_rate.set_data([1, steps], [gd_lr, gd_lr])
+        return (f"gradient descent: lr = {gd_lr:g}; adaptive methods: lr = {lr:.3g}"
+                f"{html_table(rows)}")
+
+    def summary(self) -> str:
+        """The runs now shown, as plain text (what a notebook prints to pin them)."""
+        lines = [f"{self.values['landscape']}, lr = {self.values['lr']:.3g}, "
+                 f"rho = {self.values['rho']:.3g}, {self.values['steps']} steps:"]
+        for method, run in self.runs.items():
+            # RMSProp rattles across a valley, chaotically: print only the digits that every
+            # machine's round-off agrees on
+            end = "diverged" if run.diverged else f"f = {run.value:.2g}"
+            lines.append(f"  {method}: {end}, theta = {np.round(run.theta, 1) + 0.0}")
+        return "\n".join(lines)

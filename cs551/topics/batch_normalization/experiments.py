@@ -1,0 +1,254 @@
+"""Training with batch normalization: the experiments of notebook 10.
+
+The transform and the layer are in the foundation (``cs551.nn.batchnorm``); here they are
+put to work on the digits:
+
+- ``digits_run`` / ``compare_learning_rates``: the same network with and without BN,
+  same initial weights and minibatches, over learning rates (BN trains at rates where the
+  plain network stalls or diverges);
+- ``activation_statistics``: the spread of every layer's pre-activations during training;
+- ``rescaling_effect``: BN makes a layer's output invariant to the scale of its weights;
+- ``fold_network``: the inference network N_BN^inf, each BN folded into its Dense layer;
+- ``running_average_lag``: how far the running averages trail the population statistics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from cs551 import _validate as check
+from cs551.data import digits
+from cs551.nn.batchnorm import BatchNorm, fold
+from cs551.nn.layers import Dense, Layer
+from cs551.nn.network import (
+    Classifier,
+    History,
+    Network,
+    frozen_running_statistics,
+    mlp,
+    one_blas_thread,
+    set_population_statistics,
+    softmax_cross_entropy,
+    train,
+)
+from cs551.optim import SGD, Optimizer, quiet_overflow
+
+
+def fold_network(net: Network, theta: np.ndarray) -> tuple[Network, np.ndarray]:
+    """The inference network N_BN^inf as a plain network: each BN folded into its Dense layer.
+
+    At inference a BN layer is the affine map y = scale x + shift (``fold``), so after
+    a Dense layer x W + b the pair is one Dense layer,
+
+        scale (x W + b) + shift = x (W diag(scale)) + (scale b + shift).
+
+    Returns the new network (Dense and activation layers only) and its parameters.
+    """
+    theta = check.vector("theta", theta, net.n_params)
+    layers: list[Layer] = []
+    params: list[np.ndarray] = []
+    i = 0
+    while i < len(net.layers):
+        layer, p = net.layers[i], net.params(theta, i)
+        following = net.layers[i + 1] if i + 1 < len(net.layers) else None
+        if isinstance(layer, BatchNorm):
+            raise ValueError(f"layer {i} ({layer!r}) must follow a Dense layer to be folded")
+        if isinstance(layer, Dense) and isinstance(following, BatchNorm):
+            scale, shift = fold(*following.split(net.params(theta, i + 1)), following.mean,
+                                following.var, following.eps)
+            W, b = layer.split(p)
+            layers.append(Dense(layer.n_in, layer.n_out))
+            params.append(np.concatenate([(W * scale).ravel(), scale * b + shift]))
+            i += 2
+        else:
+            layers.append(layer)
+            params.append(p.copy())
+            i += 1
+    return Network(layers), np.concatenate(params)
+
+
+def digits_mlp(depth: int, batchnorm: bool, width: int = 32) -> Network:
+    """A ReLU MLP for the 8 x 8 digits: 64 inputs, ``depth`` hidden layers of ``width``, 10 out."""
+    check.positive_int("depth", depth)
+    return mlp([64] + [check.positive_int("width", width)] * depth + [10], batchnorm=batchnorm)
+
+
+STALLED = 1.2  # a training loss above this after the run: stalled (chance is ln 10 = 2.30)
+
+
+@dataclass
+class Run:
+    """One training run on the digits: the network (with its BN statistics) and its record."""
+
+    net: Network
+    history: History
+    depth: int
+    lr: float
+    batchnorm: bool
+    steps: int
+
+    @property
+    def final_loss(self) -> float:
+        """The last recorded training loss (inf for a run that diverged)."""
+        return np.inf if self.history.diverged else self.history.train_loss[-1]
+
+    def outcome(self) -> str:
+        """The run's end in words a machine's round-off cannot change.
+
+        A stalled run (loss above ``STALLED``) jumps around chaotically: its last loss
+        differs from machine to machine (1.6 to 2.3 for the plain 6-layer network at
+        lr = 1), so only the verdict is printed.
+        """
+        h = self.history
+        if h.diverged:
+            return "diverged"
+        if h.train_loss[-1] > STALLED:
+            return f"stalled: loss above {STALLED} (chance: ln 10 = 2.30)"
+        return f"loss {h.train_loss[-1]:.2f}, error {h.train_error[-1]:.0%}"
+
+
+def digits_run(depth: int, lr: float, batchnorm: bool, *, steps: int = 200, width: int = 32,
+                    batch_size: int = 32, seed: int = 0, every: int = 10,
+                    optimizer: Optimizer | None = None) -> Run:
+    """SGD(lr) on the digits' training set, ``steps`` minibatches of ``batch_size``, seeded.
+
+    The same initial weights (seed) and the same minibatches for the plain and the BN
+    network, so that a comparison isolates batch normalization. The training loss is
+    recorded every ``every`` steps; a run that blows up reports ``diverged``.
+    """
+    data = digits()
+    net = digits_mlp(depth, batchnorm, width)
+    objective = Classifier(net, data.X_train, data.y_train, batch_size=batch_size, seed=seed)
+    optimizer = SGD(lr) if optimizer is None else optimizer
+    history = train(optimizer, objective, net.init(seed=seed), steps, every=every)
+    return Run(net, history, depth, float(lr), bool(batchnorm), steps)
+
+
+def compare_learning_rates(depth: int, lrs: Iterable[float], **kwargs) -> dict[tuple, Run]:
+    """``digits_run`` with and without BN at each learning rate: {(lr, batchnorm): run}."""
+    return {(lr, bn): digits_run(depth, lr, bn, **kwargs)
+            for lr in lrs for bn in (False, True)}
+
+
+def largest_good_lr(runs: dict[tuple, Run], batchnorm: bool, loss: float = 0.5) -> float | None:
+    """The largest learning rate whose run (with or without BN) ends below ``loss``."""
+    good = [lr for (lr, bn), run in runs.items() if bn == batchnorm and run.final_loss < loss]
+    return max(good) if good else None
+
+
+def pre_activations(net: Network, theta: np.ndarray, X: np.ndarray) -> list[np.ndarray]:
+    """The inputs of every activation layer (after BN, if any), in a training-mode pass on X."""
+    with frozen_running_statistics(net):
+        outs = net.activations(theta, X, train=True)
+    return [outs[i - 1] for i, layer in enumerate(net.layers)
+            if i and not isinstance(layer, Dense | BatchNorm)]
+
+
+def activation_statistics(depth: int, lr: float, batchnorm: bool,
+                          checkpoints: Iterable[int] = (0, 20, 100, 200), *, width: int = 32,
+                          batch_size: int = 32, seed: int = 0, probe: int = 256) -> np.ndarray:
+    """Mean and std of each hidden layer's pre-activations at a few steps of training.
+
+    The "internal covariate shift" picture: while the layers below learn, the
+    distribution of what each layer's nonlinearity receives moves. Trains as
+    ``digits_run`` does and, at each checkpoint step, pools the pre-activations
+    of one layer over ``probe`` fixed training examples and all units. Returns an
+    array of shape (checkpoints, depth, 2): [..., 0] the mean, [..., 1] the std.
+    """
+    checkpoints = sorted({check.non_negative_int("checkpoint", k) for k in checkpoints})
+    data = digits()
+    net = digits_mlp(depth, batchnorm, width)
+    objective = Classifier(net, data.X_train, data.y_train, batch_size=batch_size, seed=seed)
+    theta, optimizer = net.init(seed=seed), SGD(lr)
+    state, X = optimizer.init(theta), data.X_train[:probe]
+    stats = []
+    with quiet_overflow(), one_blas_thread():
+        for k in range(checkpoints[-1] + 1):
+            if k in checkpoints:
+                stats.append([(a.mean(), a.std()) for a in pre_activations(net, theta, X)])
+            if k < checkpoints[-1]:
+                optimizer.step(objective, theta, state)
+    return np.array(stats)
+
+
+def rescaling_effect(net: Network, theta: np.ndarray, X: np.ndarray, y: np.ndarray,
+                     factor: float = 2.0, layer: int = 0) -> tuple[float, float]:
+    """Multiply Dense layer ``layer``'s W and b by ``factor``: what changes on the minibatch (X, y)?
+
+    Returns (relative change of the training-mode outputs, ||g'|| / ||g||), where g is
+    the cross-entropy's gradient in that layer's parameters. If a BN layer follows, the
+    outputs do not change (up to eps) and the gradient shrinks by 1/factor: larger
+    weights get smaller steps. Without BN (ReLU units) the outputs scale too.
+    """
+    check.positive("factor", factor)
+    if not 0 <= layer < len(net.layers) or not isinstance(net.layers[layer], Dense):
+        raise ValueError(f"layer must index a Dense layer of net, got {layer!r}")
+    scaled = np.array(theta, dtype=float)
+    net.params(scaled, layer)[:] *= factor  # W, b -> factor W, factor b
+    results = []
+    with frozen_running_statistics(net):
+        for t in (theta, scaled):
+            logits, caches = net.forward(t, X, train=True)
+            _, dlogits = softmax_cross_entropy(logits, y)
+            results.append((logits, net.params(net.backward(t, caches, dlogits), layer)))
+    (out, grad), (out_scaled, grad_scaled) = results
+    change = np.max(np.abs(out_scaled - out)) / np.max(np.abs(out))
+    return float(change), float(np.linalg.norm(grad_scaled) / np.linalg.norm(grad))
+
+
+@dataclass
+class LagRecord:
+    """``running_average_lag``'s record: per step, running average vs population statistics."""
+
+    steps: np.ndarray
+    lr: np.ndarray  # the learning rate in force before each recorded step
+    gap: np.ndarray  # mean |running mean - E[x]| / sqrt(Var[x]) over units and BN layers
+    switch: int
+    momentum: float
+
+
+def running_average_lag(lrs: tuple[float, float] = (0.02, 0.5), switch: int = 100,
+                        steps: int = 200, *, depth: int = 4, momentum: float = 0.9,
+                        every: int = 10, width: int = 32, batch_size: int = 32, seed: int = 0,
+                        batches: int = 30) -> LagRecord:
+    """How far the framework's running mean trails the slide's population mean E_B[mu_B].
+
+    Trains a BN network with SGD at learning rate lrs[0], then lrs[1] from step
+    ``switch`` on. Every ``every`` steps it measures, for each BN layer, the slide's
+    population statistics at the *current* weights (``batches`` minibatches) and the
+    distance of the running mean from them, in units of the population std. The
+    running average mixes the statistics of past weights: the faster the weights move
+    (the larger the learning rate), the further it trails.
+    """
+    check.positive_int("steps", steps)
+    if not 0 <= switch <= steps:
+        raise ValueError(f"switch must be in [0, {steps}], got {switch!r}")
+    lr0, lr1 = (check.positive(f"lrs[{i}]", lr) for i, lr in enumerate(lrs))
+    data = digits()
+    net = digits_mlp(depth, True, width)
+    layers = [layer for layer in net.layers if isinstance(layer, BatchNorm)]
+    for layer in layers:
+        layer.momentum = check.unit_interval("momentum", momentum)
+    objective = Classifier(net, data.X_train, data.y_train, batch_size=batch_size, seed=seed)
+    optimizer = SGD(lambda k: lr0 if k < switch else lr1)
+    theta = net.init(seed=seed)
+    state = optimizer.init(theta)
+    recorded, gaps = [], []
+    with quiet_overflow(), one_blas_thread():
+        for k in range(1, steps + 1):
+            optimizer.step(objective, theta, state)
+            if k % every:
+                continue
+            set_population_statistics(net, theta, data.X_train, batch_size, batches, seed=k)
+            gap = [np.mean(np.abs(layer.running_mean - layer.population[0])
+                           / np.sqrt(layer.population[1] + layer.eps)) for layer in layers]
+            for layer in layers:
+                layer.population = None
+            recorded.append(k)
+            gaps.append(np.mean(gap))
+    recorded = np.array(recorded)
+    return LagRecord(recorded, np.where(recorded <= switch, lr0, lr1), np.array(gaps), switch,
+                     momentum)

@@ -1,0 +1,124 @@
+"""The explorer of notebook 11 (Exact line search): sliders over the lecture's claim.
+
+Built on ``cs551.widgets.Explorer`` (a cached figure, blitted into an ``ipywidgets.Image``).
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+
+from cs551.linesearch import ExactLineSearch, consecutive_gradient_cosines
+from cs551.objectives import Quadratic
+from cs551.optim import Trajectory, minimize
+from cs551.widgets import Explorer, new_figure
+
+
+def _right_angle_marks(thetas: np.ndarray, turns: int = 8) -> np.ndarray:
+    """Small square corners at the first ``turns`` iterates where the path turns."""
+    corners = []
+    for k in range(1, min(len(thetas) - 1, turns + 1)):
+        incoming, outgoing = thetas[k] - thetas[k - 1], thetas[k + 1] - thetas[k]
+        lengths = np.linalg.norm(incoming), np.linalg.norm(outgoing)
+        if min(lengths) < 1e-3:
+            break
+        u_in, u_out = incoming / lengths[0], outgoing / lengths[1]
+        side = 0.3 * min(*lengths, 0.25)
+        p1 = thetas[k] - side * u_in
+        corners += [p1, p1 + side * u_out, thetas[k] + side * u_out, [np.nan, np.nan]]
+    return np.array(corners).reshape(-1, 2)
+
+
+class LineSearchExplorer(Explorer):
+    """The exercise's explorer: f = 1/2 (x^2 + b y^2), gradient descent with exact line search.
+
+    Left: the contours (ellipses with axes ratio 1 : 1/sqrt(b)), the zig-zag path and a
+    square mark at each turn (consecutive steps meet at right angles). Right: f(theta_k)
+    on a log scale, with the closed-form rate f(theta_0) rho^(2k), rho = (1 - b)/(1 + b),
+    which the path follows exactly from the exercise's start (b, 1) and is a bound from
+    any other start. Controls: b, the start point (or the exercise's start), the number of
+    iterations.
+    """
+
+    LIMIT = 1.1
+
+    def __init__(self, b: float = 0.25, steps: int = 20, max_steps: int = 60):
+
+        self._optimizer, self._cosines = ExactLineSearch(), consecutive_gradient_cosines
+        self.run: Trajectory | None = None
+        self.b = b
+        style = {"description_width": "90px"}
+        controls = {
+            "b": widgets.FloatSlider(value=b, min=0.05, max=1.0, step=0.01, description="b",
+                                     readout_format=".2f", style=style),
+            "steps": widgets.IntSlider(value=steps, min=1, max=max_steps, description="iterations",
+                                       style=style),
+            "exercise_start": widgets.Checkbox(value=True, description="start at (b, 1)",
+                                               style=style),
+            "x0": widgets.FloatSlider(value=b, min=-1.0, max=1.0, step=0.01, description="x0",
+                                      disabled=True, style=style),
+            "y0": widgets.FloatSlider(value=1.0, min=-1.0, max=1.0, step=0.01, description="y0",
+                                      disabled=True, style=style),
+        }
+        fig = new_figure(figsize=(10.0, 4.2))
+        ax, ax_f = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.2]})
+        ax.set(xlim=(-self.LIMIT, self.LIMIT), ylim=(-self.LIMIT, self.LIMIT), aspect="equal",
+               xlabel="$x$", ylabel="$y$",
+               title=r"$f = \frac{1}{2}(x^2 + b y^2)$, exact line search")
+        self.contours = [ax.plot([], [], color="0.75", linewidth=0.8)[0] for _ in range(12)]
+        (self.path,) = ax.plot([], [], marker="o", markersize=3, color="C0", label="iterates")
+        (self.corners,) = ax.plot([], [], color="C3", linewidth=1.0, label="right angles")
+        (self.start_marker,) = ax.plot([], [], marker="o", markersize=9, markerfacecolor="none",
+                                       color="k", linestyle="none")
+        ax.legend(loc="lower right", fontsize="small")
+        ax_f.set(yscale="log", xlim=(0, max_steps), ylim=(1e-20, 2.0), xlabel="iteration $k$",
+                 ylabel=r"$f(\theta_k)$", title="value against the closed-form rate")
+        (self.value_line,) = ax_f.plot([], [], marker="o", markersize=3, linestyle="none",
+                                   color="C0", label=r"$f(\theta_k)$ measured")
+        (self.rate,) = ax_f.plot([], [], color="C1", label=r"$f(\theta_0)\,\rho^{2k}$")
+        ax_f.legend(loc="upper right", fontsize="small")
+        controls["exercise_start"].observe(self._toggle_start, names="value")
+        super().__init__(fig, controls, self._draw_run,
+                         animated=(*self.contours, self.path, self.corners, self.start_marker,
+                                   self.value_line, self.rate),
+                         title="exact line search on f = (x² + b y²)/2")
+
+    def _toggle_start(self, change) -> None:
+        for name in ("x0", "y0"):
+            self.controls[name].disabled = change["new"]
+
+    def _draw_run(self, b: float, steps: int, exercise_start: bool, x0: float,
+                  y0: float) -> str:
+        start = np.array([b, 1.0]) if exercise_start else np.array([x0, y0])
+        f = Quadratic(np.diag([1.0, b]))
+        self.b, self.run = b, minimize(self._optimizer, f, start, steps)
+        thetas = self.run.thetas
+        t = np.linspace(0, 2 * np.pi, 120)
+        for line, s in zip(self.contours, np.geomspace(0.03, 1.5, len(self.contours)),
+                           strict=True):
+            line.set_data(np.sqrt(b) * s * np.cos(t), s * np.sin(t))  # f = b s^2 / 2
+        self.path.set_data(thetas[:, 0], thetas[:, 1])
+        self.corners.set_data(*_right_angle_marks(thetas).T)
+        self.start_marker.set_data([start[0]], [start[1]])
+        ks = np.arange(len(thetas))
+        positive = self.run.values > 0
+        self.value_line.set_data(ks[positive], self.run.values[positive])
+        rho = (1 - b) / (1 + b)
+        self.rate.set_data(ks, self.run.values[0] * rho ** (2 * ks))
+        cosines = self._cosines(f, thetas)
+        worst = np.max(np.abs(cosines)) if len(cosines) else 0.0
+        return (f"ρ = (1 − b)/(1 + b) = {rho:.4f}<br>"
+                f"α₀ = {(1 - (thetas[1, 0] / thetas[0, 0])) if thetas[0, 0] else np.nan:.4f}"
+                f" (2/(1 + b) = {2 / (1 + b):.4f})<br>"
+                f"max |cos(∇f_k, ∇f_k+1)| = {worst:.1e}<br>"
+                f"f after {self.run.steps} steps: {self.run.value:.3e}")
+
+    def summary(self) -> str:
+        """The run now shown, as plain text (what a notebook prints to pin it)."""
+        run, rho = self.run, (1 - self.b) / (1 + self.b)
+        measured = run.values[1:] / run.values[:-1] if run.values[-1] > 0 else np.array([0.0])
+        return (f"b = {self.b:.2f}, start = ({run.thetas[0, 0]:.2f}, {run.thetas[0, 1]:.2f}), "
+                f"{run.steps} iterations\n"
+                f"f(theta_k+1) / f(theta_k): {measured.min():.6f} to {measured.max():.6f} "
+                f"(rho^2 = {rho**2:.6f})\n"
+                f"f after {run.steps} iterations: {run.value:.3e}")

@@ -1,0 +1,108 @@
+"""The explorer of notebook 06 (Momentum): sliders over the lecture's claim.
+
+Built on ``cs551.widgets.Explorer`` (a cached figure, blitted into an ``ipywidgets.Image``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.ticker import LogLocator
+
+from cs551.objectives import Objective, Quadratic
+from cs551.optim import Trajectory, minimize
+from cs551.plots import draw_contours
+from cs551.widgets import (
+    Explorer,
+    check_landscape,
+    html_table,
+    hyper_slider,
+    new_figure,
+    outcome_cell,
+    slider,
+)
+
+from .experiments import METHODS, predicted_rate, three_methods
+
+
+class MomentumExplorer(Explorer):
+    """Gradient descent, momentum and Nesterov side by side, sliders eps and alpha (notebook 06).
+
+    Left: the three trajectories on a 2-D landscape. Right: f(theta_k) - f* on a log
+    scale, with the tolerance ``tol`` as a dotted line. The status line gives each
+    run's steps to ``tol``, the momentum speed-up 1 / (1 - alpha) and, on a
+    ``Quadratic``, each method's predicted rate per step (``predicted_rate``).
+    """
+
+    def __init__(self, objective: Objective, lr: float = 1.0, momentum: float = 0.9,
+                 steps: int = 150, max_steps: int = 400, tol: float = 1e-6):
+
+        check_landscape(objective)
+        self.objective, self.tol = objective, tol
+        self.quadratic = isinstance(objective, Quadratic)
+        self.f_star = 0.0 if objective.minimizer is None else float(
+            objective.value(objective.minimizer))
+        self.trajectories: dict[str, Trajectory] = {}
+        self.settings: dict[str, float] = {}
+        controls = {"lr": hyper_slider("lr", lr), "momentum": hyper_slider("momentum", momentum),
+                    "steps": slider("steps", steps, 1, max_steps, integer=True)}
+        # fixed margins: constrained layout would double the cost of the first draw
+        fig = new_figure(figsize=(10.0, 4.2), nrows=1, ncols=2)
+        fig.subplots_adjust(left=0.07, right=0.985, bottom=0.12, top=0.93, wspace=0.22)
+        ax, ax_f = fig.axes
+        draw_contours(ax, objective)
+        ax.set_aspect("auto")  # fill the panel: an ill-conditioned bowl is too thin to scale
+        ax.set_title(objective.name)
+        f0 = float(objective.value(objective.start)) - self.f_star
+        ax_f.set(yscale="log", xlim=(0, max_steps), ylim=(tol * 1e-6, 10 * f0),
+                 xlabel="iteration $k$", ylabel=r"$f(\theta_k) - f^*$", title="progress")
+        ax_f.yaxis.set_major_locator(LogLocator(numticks=6))  # few labels: a faster first draw
+        ax_f.axhline(tol, color="k", linestyle=":", linewidth=1, label=f"tolerance {tol:g}")
+        self.paths, self.curves = {}, {}
+        for i, label in enumerate(METHODS):
+            (self.paths[label],) = ax.plot([], [], marker="o", markersize=2, linewidth=1.0,
+                                           color=f"C{i}", label=label)
+            (self.curves[label],) = ax_f.plot([], [], color=f"C{i}", label=label)
+        ax.legend(loc="upper right", fontsize="small")
+        ax_f.legend(loc="upper right", fontsize="small")
+        super().__init__(fig, controls, self._update,
+                         animated=(*self.paths.values(), *self.curves.values()),
+                         title=f"gradient descent, momentum and Nesterov on {objective.name}")
+
+    def _update(self, lr: float, momentum: float, steps: int) -> str:
+        self.settings = {"lr": lr, "momentum": momentum, "steps": steps}
+        for label, optimizer in three_methods(lr, momentum).items():
+            run = minimize(optimizer, self.objective, self.objective.start, steps)
+            self.trajectories[label] = run
+            self.paths[label].set_data(run.thetas[:, 0], run.thetas[:, 1])
+            gap = run.values - self.f_star
+            k = np.arange(len(gap))
+            self.curves[label].set_data(k[gap > 0], gap[gap > 0])
+        rows = []
+        for label, k in self.reached_tolerance().items():
+            run = self.trajectories[label]
+            outcome = outcome_cell(run, f"f − f* ≤ {self.tol:g} at step {k}" if k is not None
+                               else f"f − f* = {run.value - self.f_star:.2g}")
+            if self.quadratic:
+                rate = predicted_rate(label, lr, momentum, self.objective.eigenvalues)
+                outcome += f" (rate {rate:.3f})"
+            rows.append((label, outcome))
+        return f"momentum speed-up 1/(1 − α) = {1 / (1 - momentum):.3g}{html_table(rows)}"
+
+    def reached_tolerance(self) -> dict[str, int | None]:
+        """For each method shown: the first step with f - f* <= tol (None if not reached)."""
+        out = {}
+        for label, run in self.trajectories.items():
+            reached = np.flatnonzero(run.values - self.f_star <= self.tol)
+            out[label] = int(reached[0]) if len(reached) and not run.diverged else None
+        return out
+
+    def summary(self) -> str:
+        """The runs now shown, as plain text (what a notebook prints to pin them)."""
+        s = self.settings
+        lines = [f"lr = {s['lr']:.3g}, momentum = {s['momentum']:.3g}, {s['steps']} steps"]
+        for label, k in self.reached_tolerance().items():
+            run = self.trajectories[label]
+            end = ("diverged" if run.diverged else f"f - f* <= {self.tol:g} at step {k}"
+                   if k is not None else f"f - f* = {run.value - self.f_star:.2g}")
+            lines.append(f"  {label}: {end}")
+        return "\n".join(lines)
