@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import sympy as sp
@@ -67,13 +68,14 @@ def _unchanged(inputs: dict, copies: dict, function: str) -> None:
                                  "instead of updating the ones passed in")
 
 
-def _reference_step(optimizer: Optimizer, theta, state: dict, grad: Callable):
-    """One step of the library's optimizer from the given state; returns theta and state."""
+def _reference_step(optimizer: Optimizer, theta, buffers: dict, grad: Callable):
+    """One step of the library's optimizer from the given buffers (v, r, ...): the new theta
+    and buffers."""
     theta = np.array(theta, dtype=float)
-    full = optimizer.init(theta)
-    full.update({name: np.array(value, dtype=float) for name, value in state.items()})
-    optimizer.step(GradientOracle(grad, theta.size), theta, full)
-    return theta, full
+    state = replace(optimizer.init(theta),
+                    **{name: np.array(value, dtype=float) for name, value in buffers.items()})
+    optimizer.step(GradientOracle(grad, theta.size), theta, state)
+    return theta, {name: getattr(state, name) for name in buffers}
 
 
 def _constant(g):

@@ -12,6 +12,8 @@ Both are also wrapped as optimizers for ``cs551.optim.minimize``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from . import _validate as check
@@ -94,6 +96,7 @@ def consecutive_gradient_cosines(objective: Objective, thetas: np.ndarray) -> np
     return dots[keep] / (norms[:-1] * norms[1:])[keep]
 
 
+@dataclass(frozen=True, eq=False)
 class ExactLineSearch(Optimizer):
     """Gradient descent with exact line search (the lecture's exercise):
 
@@ -107,13 +110,13 @@ class ExactLineSearch(Optimizer):
         theta -= exact_step(objective.hess(theta), g) * g
 
 
+@dataclass(frozen=True, eq=False)
 class Backtracking(Optimizer):
     """Gradient descent whose step comes from ``backtracking`` at every iteration."""
 
-    def __init__(self, lr0: float = 1.0, shrink: float = 0.5, c: float = 1e-4):
-        self.lr0 = check.positive("lr0", lr0)
-        self.shrink = check.in_interval("shrink", shrink, 0, 1, open_low=True, open_high=True)
-        self.c = check.in_interval("c", c, 0, 1, open_low=True, open_high=True)
+    lr0: float = 1.0  # the first step tried
+    shrink: float = 0.5  # the step is multiplied by this until it is accepted
+    c: float = 1e-4  # Armijo's sufficient-decrease constant
 
     def update(self, objective, theta, state, lr):
         g = objective.grad(theta)

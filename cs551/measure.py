@@ -1,6 +1,7 @@
 """Reading numbers off a run or a curve, as several notebooks do.
 
-- ``first_below``: the first index k with values[k] <= tol (e.g. the iterations to a tolerance);
+- ``first_index``: the first index k where a condition holds (e.g. f(theta_k) <= tol): the
+  one "first step where" of the course;
 - ``loglog_slope``: the p of y ~ c x^p, fitted on a log-log scale (a rate such as 1/k or n^-1/2).
 """
 
@@ -10,16 +11,20 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import _validate as check
-
 
 def loglog_slope(x: np.ndarray, y: np.ndarray) -> float:
     """The least-squares slope of log y against log x: the p of y ~ c x^p."""
     return float(np.polyfit(np.log(np.asarray(x, float)), np.log(np.asarray(y, float)), 1)[0])
 
 
-def first_below(values: Sequence[float], tol: float) -> int | None:
-    """The first index k with values[k] <= tol (None if never)."""
-    tol = check.positive("tol", tol)
-    below = np.nonzero(np.asarray(values, dtype=float) <= tol)[0]
-    return int(below[0]) if len(below) else None
+def first_index(condition: Sequence[bool] | np.ndarray) -> int | None:
+    """The first index k where ``condition[k]`` is true (None if it never is).
+
+    >>> first_index(np.array([3.0, 2.0, 0.5, 0.1]) <= 1.0)
+    2
+    """
+    condition = np.asarray(condition)
+    if condition.dtype != bool or condition.ndim != 1:
+        raise ValueError(f"condition must be a 1-D array of booleans, got {condition!r}")
+    hits = np.flatnonzero(condition)
+    return int(hits[0]) if hits.size else None

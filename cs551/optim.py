@@ -1,8 +1,9 @@
-"""The lecture's optimizers, each written like its algorithm box.
+"""The lecture's optimizers, each written like its algorithm box, and the run loop.
 
 One interface for all of them (as in CS231n's ``optim.py``): the optimizer object
-holds the hyperparameters; the run's state (velocity v, accumulator r, step k)
-lives apart, in the dict that ``init`` returns::
+holds the hyperparameters (a frozen dataclass, checked once); the run's state
+(step k, velocity v, accumulator r) lives apart, in the typed ``State`` that
+``init`` returns::
 
     state = opt.init(theta)
     for _ in range(steps):
@@ -10,7 +11,8 @@ lives apart, in the dict that ``init`` returns::
 
 ``step`` takes the objective, not a gradient, because Nesterov evaluates the
 gradient at an interim point and Newton needs the Hessian. Updates are in place,
-as in ``torch.optim``: ``minimize`` copies theta0 first.
+as in ``torch.optim``. ``Run`` is that loop, written once: every run of the course
+(``minimize``, ``cs551.nn.train``, the topics' experiments) goes through it.
 
 Notation (slides -> code): eps -> ``lr``, alpha -> ``momentum``, rho -> ``rho``,
 delta -> ``delta``, theta -> ``theta``, v -> ``v``, r -> ``r``. Every ``lr`` is a
@@ -20,25 +22,86 @@ number or a schedule ``k -> eps_k`` such as ``linear_decay``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
 from . import _validate as check
 from .objectives import Objective
 
-State = dict
+LearningRate = float | Callable[[int], float]  # eps, or a schedule k -> eps_k
+
+
+# ----------------------------------------------------------------------------- the run's state
+@dataclass
+class State:
+    """What a run of an optimizer carries from step to step: here only k, the steps taken."""
+
+    k: int = 0
+
+
+@dataclass(kw_only=True)
+class MomentumState(State):
+    """k and the velocity v (momentum, Nesterov)."""
+
+    v: np.ndarray
+
+
+@dataclass(kw_only=True)
+class AccumulatorState(State):
+    """k and the accumulated squared gradient r (AdaGrad, RMSProp)."""
+
+    r: np.ndarray
+
+
+@dataclass(kw_only=True)
+class RMSPropNesterovState(State):
+    """k, the accumulator r and the velocity v."""
+
+    r: np.ndarray
+    v: np.ndarray
+
+
+@dataclass(kw_only=True)
+class AdamState(State):
+    """k, the first moment s and the second moment r."""
+
+    s: np.ndarray
+    r: np.ndarray
+
+
+# --------------------------------------------------------------- the hyperparameters, checked once
+HYPERPARAMETER_CHECKS: dict[str, Callable] = {
+    "lr": check.learning_rate,  # eps > 0, or a schedule
+    "momentum": lambda value: check.unit_interval("momentum", value),  # alpha in [0, 1)
+    "rho": lambda value: check.unit_interval("rho", value),  # rho in [0, 1)
+    "beta1": lambda value: check.unit_interval("beta1", value),
+    "beta2": lambda value: check.unit_interval("beta2", value),
+    "delta": lambda value: check.non_negative("delta", value),  # delta >= 0
+    "damping": lambda value: check.non_negative("damping", value),  # lambda >= 0
+    "max_norm": lambda value: check.positive("max_norm", value),
+    "lr0": lambda value: check.positive("lr0", value),  # backtracking's first step
+    "shrink": lambda value: check.in_interval("shrink", value, 0, 1, open_low=True, open_high=True),
+    "c": lambda value: check.in_interval("c", value, 0, 1, open_low=True, open_high=True),
+}
 
 
 class Optimizer:
-    """Base class. Subclasses implement ``init`` and ``update``."""
+    """Base class. An optimizer is a frozen dataclass of its hyperparameters (checked
+    once, by name, in ``HYPERPARAMETER_CHECKS``) with ``init`` and ``update``."""
 
-    lr: float | Callable[[int], float] = 1.0
+    lr: LearningRate = 1.0
+
+    def __post_init__(self) -> None:
+        for f in fields(self):  # type: ignore[arg-type]
+            if f.name in HYPERPARAMETER_CHECKS:
+                value = HYPERPARAMETER_CHECKS[f.name](getattr(self, f.name))
+                object.__setattr__(self, f.name, value)  # frozen: set once, here
 
     def init(self, theta: np.ndarray) -> State:
         """Fresh state for a run starting at theta: the step counter k and any buffers."""
-        return {"k": 0}
+        return State()
 
     def lr_at(self, k: int) -> float:
         """eps_k: the learning rate of step k (k = 0, 1, ...)."""
@@ -51,8 +114,8 @@ class Optimizer:
 
     def step(self, objective: Objective, theta: np.ndarray, state: State) -> None:
         """One iteration of the algorithm box, in place; then k <- k + 1."""
-        self.update(objective, theta, state, self.lr_at(state["k"]))
-        state["k"] += 1
+        self.update(objective, theta, state, self.lr_at(state.k))
+        state.k += 1
 
     def update(self, objective: Objective, theta: np.ndarray, state: State, lr: float) -> None:
         raise NotImplementedError
@@ -62,6 +125,7 @@ class Optimizer:
         return f"{type(self).__name__}({args})"
 
 
+@dataclass(frozen=True, eq=False)
 class SGD(Optimizer):
     """Stochastic gradient descent -- slide "Stochastic gradient descent".
 
@@ -71,14 +135,14 @@ class SGD(Optimizer):
     On a deterministic objective this is plain gradient descent.
     """
 
-    def __init__(self, lr: float | Callable[[int], float]):
-        self.lr = check.learning_rate(lr)
+    lr: LearningRate  # eps
 
     def update(self, objective, theta, state, lr):
         g = objective.grad(theta)
         theta -= lr * g  # theta <- theta - eps_k g
 
 
+@dataclass(frozen=True, eq=False)
 class Momentum(Optimizer):
     """SGD with momentum -- slide "SGD with momentum".
 
@@ -89,20 +153,20 @@ class Momentum(Optimizer):
     gradient g it reaches the terminal velocity eps ||g|| / (1 - alpha).
     """
 
-    def __init__(self, lr: float | Callable[[int], float], momentum: float = 0.9):
-        self.lr = check.learning_rate(lr)
-        self.momentum = check.unit_interval("momentum", momentum)
+    lr: LearningRate  # eps
+    momentum: float = 0.9  # alpha
 
     def init(self, theta):
-        return {"k": 0, "v": np.zeros_like(theta)}  # initial velocity v = 0
+        return MomentumState(v=np.zeros_like(theta))  # initial velocity v = 0
 
     def update(self, objective, theta, state, lr):
-        v = state["v"]
+        v = state.v
         g = objective.grad(theta)
         v[:] = self.momentum * v - lr * g  # v <- alpha v - eps g
         theta += v  # theta <- theta + v
 
 
+@dataclass(frozen=True, eq=False)
 class Nesterov(Optimizer):
     """Nesterov momentum -- slide "Nesterov momentum".
 
@@ -112,20 +176,20 @@ class Nesterov(Optimizer):
         theta <- theta + v
     """
 
-    def __init__(self, lr: float | Callable[[int], float], momentum: float = 0.9):
-        self.lr = check.learning_rate(lr)
-        self.momentum = check.unit_interval("momentum", momentum)
+    lr: LearningRate  # eps
+    momentum: float = 0.9  # alpha
 
     def init(self, theta):
-        return {"k": 0, "v": np.zeros_like(theta)}
+        return MomentumState(v=np.zeros_like(theta))
 
     def update(self, objective, theta, state, lr):
-        v = state["v"]
+        v = state.v
         g = objective.grad(theta + self.momentum * v)  # g at theta~ = theta + alpha v
         v[:] = self.momentum * v - lr * g  # v <- alpha v - eps g
         theta += v  # theta <- theta + v
 
 
+@dataclass(frozen=True, eq=False)
 class AdaGrad(Optimizer):
     """AdaGrad -- slide "Steps for AdaGrad".
 
@@ -135,20 +199,20 @@ class AdaGrad(Optimizer):
     Each parameter's rate shrinks with the square root of its whole gradient history.
     """
 
-    def __init__(self, lr: float | Callable[[int], float], delta: float = 1e-7):
-        self.lr = check.learning_rate(lr)
-        self.delta = check.non_negative("delta", delta)
+    lr: LearningRate  # eps
+    delta: float = 1e-7
 
     def init(self, theta):
-        return {"k": 0, "r": np.zeros_like(theta)}
+        return AccumulatorState(r=np.zeros_like(theta))  # r = 0
 
     def update(self, objective, theta, state, lr):
-        r = state["r"]
+        r = state.r
         g = objective.grad(theta)
         r += g * g  # r <- r + g (.) g
         theta -= lr / (self.delta + np.sqrt(r)) * g  # theta <- theta - eps/(delta + sqrt(r)) (.) g
 
 
+@dataclass(frozen=True, eq=False)
 class RMSProp(Optimizer):
     """RMSProp -- slide "Steps for RMSProp".
 
@@ -158,21 +222,21 @@ class RMSProp(Optimizer):
     Unlike AdaGrad, the history decays: gradients k steps old weigh rho^k.
     """
 
-    def __init__(self, lr: float | Callable[[int], float], rho: float = 0.9, delta: float = 1e-6):
-        self.lr = check.learning_rate(lr)
-        self.rho = check.unit_interval("rho", rho)
-        self.delta = check.non_negative("delta", delta)
+    lr: LearningRate  # eps
+    rho: float = 0.9
+    delta: float = 1e-6
 
     def init(self, theta):
-        return {"k": 0, "r": np.zeros_like(theta)}
+        return AccumulatorState(r=np.zeros_like(theta))  # r = 0
 
     def update(self, objective, theta, state, lr):
-        r = state["r"]
+        r = state.r
         g = objective.grad(theta)
         r[:] = self.rho * r + (1 - self.rho) * g * g  # r <- rho r + (1 - rho) g (.) g
         theta -= lr / np.sqrt(self.delta + r) * g  # theta <- theta - eps/sqrt(delta + r) (.) g
 
 
+@dataclass(frozen=True, eq=False)
 class RMSPropNesterov(Optimizer):
     """RMSProp with Nesterov momentum -- slide "Steps for RMSProp with Nesterov".
 
@@ -187,29 +251,23 @@ class RMSPropNesterov(Optimizer):
     and g = 0, and eps / sqrt(r) * g would be 0/0 = NaN.
     """
 
-    def __init__(
-        self,
-        lr: float | Callable[[int], float],
-        rho: float = 0.9,
-        momentum: float = 0.9,
-        delta: float = 1e-6,
-    ):
-        self.lr = check.learning_rate(lr)
-        self.rho = check.unit_interval("rho", rho)
-        self.momentum = check.unit_interval("momentum", momentum)
-        self.delta = check.non_negative("delta", delta)
+    lr: LearningRate  # eps
+    rho: float = 0.9
+    momentum: float = 0.9  # alpha
+    delta: float = 1e-6
 
     def init(self, theta):
-        return {"k": 0, "r": np.zeros_like(theta), "v": np.zeros_like(theta)}
+        return RMSPropNesterovState(r=np.zeros_like(theta), v=np.zeros_like(theta))
 
     def update(self, objective, theta, state, lr):
-        r, v = state["r"], state["v"]
+        r, v = state.r, state.v
         g = objective.grad(theta + self.momentum * v)  # g at theta~ = theta + alpha v
         r[:] = self.rho * r + (1 - self.rho) * g * g  # r <- rho r + (1 - rho) g (.) g
         v[:] = self.momentum * v - lr / np.sqrt(self.delta + r) * g  # v <- alpha v - eps/sqrt(r) g
         theta += v  # theta <- theta + v
 
 
+@dataclass(frozen=True, eq=False)
 class Adam(Optimizer):
     """Adam (Kingma & Ba, 2015) -- beyond the slides: RMSProp plus momentum, bias-corrected.
 
@@ -219,23 +277,16 @@ class Adam(Optimizer):
         theta <- theta - eps s^ / (sqrt(r^) + delta)
     """
 
-    def __init__(
-        self,
-        lr: float | Callable[[int], float] = 1e-3,
-        beta1: float = 0.9,
-        beta2: float = 0.999,
-        delta: float = 1e-8,
-    ):
-        self.lr = check.learning_rate(lr)
-        self.beta1 = check.unit_interval("beta1", beta1)
-        self.beta2 = check.unit_interval("beta2", beta2)
-        self.delta = check.non_negative("delta", delta)
+    lr: LearningRate = 1e-3  # eps
+    beta1: float = 0.9
+    beta2: float = 0.999
+    delta: float = 1e-8
 
     def init(self, theta):
-        return {"k": 0, "s": np.zeros_like(theta), "r": np.zeros_like(theta)}
+        return AdamState(s=np.zeros_like(theta), r=np.zeros_like(theta))
 
     def update(self, objective, theta, state, lr):
-        s, r, t = state["s"], state["r"], state["k"] + 1
+        s, r, t = state.s, state.r, state.k + 1
         g = objective.grad(theta)
         s[:] = self.beta1 * s + (1 - self.beta1) * g  # s <- beta1 s + (1 - beta1) g
         r[:] = self.beta2 * r + (1 - self.beta2) * g * g  # r <- beta2 r + (1 - beta2) g (.) g
@@ -244,6 +295,7 @@ class Adam(Optimizer):
         theta -= lr * s_hat / (np.sqrt(r_hat) + self.delta)
 
 
+@dataclass(frozen=True, eq=False)
 class Newton(Optimizer):
     """Newton's method -- slide "Steps for Newton's method".
 
@@ -257,8 +309,7 @@ class Newton(Optimizer):
     the step uphill towards a saddle).
     """
 
-    def __init__(self, damping: float = 0.0):
-        self.damping = check.non_negative("damping", damping)
+    damping: float = 0.0  # lambda
 
     def update(self, objective, theta, state, lr):
         g = objective.grad(theta)
@@ -298,17 +349,20 @@ class _ClippedGradient:
         return getattr(self.objective, name)
 
 
+@dataclass(frozen=True, eq=False)
 class ClipGradNorm(Optimizer):
     """Any optimizer, fed gradients clipped to norm at most ``max_norm``.
 
     >>> opt = ClipGradNorm(SGD(lr=0.5), max_norm=1.0)
     """
 
-    def __init__(self, optimizer: Optimizer, max_norm: float):
-        if not isinstance(optimizer, Optimizer):
-            raise ValueError(f"optimizer must be a cs551.optim.Optimizer, got {optimizer!r}")
-        self.optimizer = optimizer
-        self.max_norm = check.positive("max_norm", max_norm)
+    optimizer: Optimizer
+    max_norm: float
+
+    def __post_init__(self):
+        if not isinstance(self.optimizer, Optimizer):
+            raise ValueError(f"optimizer must be a cs551.optim.Optimizer, got {self.optimizer!r}")
+        super().__post_init__()
 
     def init(self, theta):
         return self.optimizer.init(theta)
@@ -344,7 +398,6 @@ class linear_decay:  # noqa: N801 -- a schedule is used like a function
         return (1 - alpha) * self.lr0 + alpha * self.lr_tau
 
 
-# --- more learning-rate schedules (notebook 05) ---
 @dataclass(frozen=True)
 class _decay_after_k0:  # noqa: N801 -- the fields shared by the 1/k and 1/sqrt(k) schedules
     """eps_0 (``lr0``), held for about ``k0`` steps before the decay takes over."""
@@ -417,9 +470,7 @@ class exponential_decay:  # noqa: N801 -- a schedule is used like a function
         return max(self.lr0 * self.gamma**k, 1e-300)
 
 
-# (end of section: schedules)
-
-# --- more optimizers (notebooks 08-09) ---
+@dataclass(frozen=True, eq=False)
 class SaddleFreeNewton(Optimizer):
     """Newton's step with |H| -- beyond the slides (Dauphin et al., 2014, "saddle-free Newton").
 
@@ -430,8 +481,7 @@ class SaddleFreeNewton(Optimizer):
     flips, so the step goes downhill and away from a saddle instead of towards it.
     """
 
-    def __init__(self, damping: float = 0.0):
-        self.damping = check.non_negative("damping", damping)
+    damping: float = 0.0
 
     def update(self, objective, theta, state, lr):
         g = objective.grad(theta)
@@ -443,16 +493,13 @@ class SaddleFreeNewton(Optimizer):
         theta -= Q @ ((Q.T @ g) / scale)  # theta <- theta - (|H| + damping I)^{-1} g
 
 
-# (end of section: more optimizers)
-
-
 @dataclass
 class Trajectory:
     """What ``minimize`` returns.
 
     ``thetas`` has shape (n + 1, d), theta_0 first; ``values`` holds f(theta_k).
     n equals the requested number of steps unless the run ``diverged``: then it
-    stopped at the first iterate that blew up (see ``minimize``); that iterate is
+    stopped at the first iterate that blew up (see ``Run``); that iterate is
     kept when it is finite.
     """
 
@@ -482,11 +529,64 @@ def quiet_overflow() -> np.errstate:
     return np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore")
 
 
-def blew_up(theta: np.ndarray, value: float, blowup: float, value_limit: float) -> bool:
-    """The divergence test of ``minimize``: not finite, ||theta|| > blowup or |f| > value_limit."""
-    if not (np.all(np.isfinite(theta)) and math.isfinite(value)):
+def diverged(theta: np.ndarray, value: float | None = None, *, blowup: float = 1e8,
+             value_limit: float = math.inf) -> bool:
+    """The course's one divergence rule: theta (or f(theta), when it was evaluated) is not
+    finite, ||theta|| > ``blowup``, or |f(theta)| > ``value_limit``."""
+    if not np.all(np.isfinite(theta)) or (value is not None and not math.isfinite(value)):
         return True
-    return bool(np.linalg.norm(theta) > blowup or abs(value) > value_limit)
+    return bool(np.linalg.norm(theta) > blowup or (value is not None and abs(value) > value_limit))
+
+
+class Run:
+    """The run loop, written once: ``steps`` iterations of ``optimizer`` on ``objective``.
+
+        theta <- theta_0,  state <- optimizer.init(theta)
+        for k = 1 .. steps:  optimizer.step(objective, theta, state)   (in place)
+
+    Iterating yields ``(k, theta, value)`` for k = 0, 1, ..., with ``value`` = f(theta_k)
+    when ``values`` is True (else None: the loop then costs only the gradients the
+    optimizer asks for). ``theta`` is the run's one array, updated in place: copy it to
+    keep it. Before the first step a stochastic objective is ``reset()``, so optimizers
+    compared on it draw the same minibatches. Overflow warnings are silenced; the run
+    stops at the first iterate that ``diverged`` (the value limit is ``blowup`` times
+    max(1, |f(theta_0)|)), sets ``self.diverged`` and yields that iterate last if it is
+    finite. ``state`` holds the optimizer's state after the last step.
+
+    >>> run = Run(SGD(0.1), objective, theta0, steps=100, values=False)
+    >>> for k, theta, _ in run: ...
+    """
+
+    def __init__(self, optimizer: Optimizer, objective: Objective, theta0: np.ndarray,
+                 steps: int, *, blowup: float = 1e8, values: bool = True):
+        if not isinstance(optimizer, Optimizer):
+            raise ValueError(f"optimizer must be a cs551.optim.Optimizer, got {optimizer!r}")
+        self.optimizer, self.objective, self.values = optimizer, objective, values
+        self.steps = check.non_negative_int("steps", steps)
+        self.blowup = check.positive("blowup", blowup)
+        self.theta = check.vector("theta0", theta0, objective.dim)
+        self.state: State | None = None
+        self.diverged = False
+
+    def __iter__(self) -> Iterator[tuple[int, np.ndarray, float | None]]:
+        objective, theta = self.objective, self.theta
+        if hasattr(objective, "reset"):
+            objective.reset()
+        value = float(objective.value(theta)) if self.values else None
+        limit = self.blowup * max(1.0, abs(value)) if value is not None else math.inf
+        self.state = self.optimizer.init(theta)
+        with quiet_overflow():
+            yield 0, theta, value
+            for k in range(1, self.steps + 1):
+                self.optimizer.step(objective, theta, self.state)
+                value = float(objective.value(theta)) if self.values else None
+                if diverged(theta, value, blowup=self.blowup, value_limit=limit):
+                    self.diverged = True
+                    if diverged(theta, value, blowup=math.inf):  # not finite: not shown
+                        return
+                    yield k, theta, value
+                    return
+                yield k, theta, value
 
 
 def minimize(
@@ -502,29 +602,11 @@ def minimize(
     A stochastic objective is ``reset()`` first, so optimizers compared on the same
     objective draw the same sequence of minibatches. A run that blows up (an
     iterate or value not finite, or ||theta|| > ``blowup``) stops there and is
-    reported with ``diverged=True``, without overflow warnings.
+    reported with ``diverged=True``, without overflow warnings (``Run``).
     """
-    if not isinstance(optimizer, Optimizer):
-        raise ValueError(f"optimizer must be a cs551.optim.Optimizer, got {optimizer!r}")
-    steps = check.non_negative_int("steps", steps)
-    blowup = check.positive("blowup", blowup)
-    theta = check.vector("theta0", theta0, objective.dim)
-    if hasattr(objective, "reset"):
-        objective.reset()
-    thetas = np.empty((steps + 1, theta.size))
-    values = np.empty(steps + 1)
-    thetas[0], values[0] = theta, objective.value(theta)
-    value_limit = blowup * max(1.0, abs(values[0]))
-    state = optimizer.init(theta)
-    n, diverged = steps, False
-    with quiet_overflow():
-        for k in range(1, steps + 1):
-            optimizer.step(objective, theta, state)
-            value = float(objective.value(theta))
-            finite = bool(np.all(np.isfinite(theta))) and math.isfinite(value)
-            if finite:
-                thetas[k], values[k] = theta, value
-            if blew_up(theta, value, blowup, value_limit):
-                n, diverged = (k if finite else k - 1), True
-                break
-    return Trajectory(thetas[: n + 1].copy(), values[: n + 1].copy(), diverged, optimizer)
+    run = Run(optimizer, objective, theta0, steps, blowup=blowup)
+    thetas, values = [], []
+    for _, theta, value in run:
+        thetas.append(theta.copy())
+        values.append(value)
+    return Trajectory(np.array(thetas), np.array(values), run.diverged, optimizer)

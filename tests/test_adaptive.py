@@ -91,7 +91,7 @@ def test_effective_lr_is_the_step_divided_by_the_gradient(opt):
         before = theta.copy()
         opt.step(feed, theta, state)
         if isinstance(opt, Adam):  # Adam moves along its average s, not along g
-            np.testing.assert_allclose(theta - before, -effective_lr(opt, state) * state["s"])
+            np.testing.assert_allclose(theta - before, -effective_lr(opt, state) * state.s)
         else:
             np.testing.assert_allclose(theta - before, -effective_lr(opt, state) * g_seq[k])
 
@@ -207,7 +207,7 @@ def test_rmsprop_r_is_the_geometrically_weighted_sum_of_squared_gradients():
     state = opt.init(np.zeros(3))
     for _ in range(40):
         opt.step(feed, np.zeros(3), state)
-    np.testing.assert_allclose(state["r"], rmsprop_weights(0.8, 40) @ G[::-1] ** 2)
+    np.testing.assert_allclose(state.r, rmsprop_weights(0.8, 40) @ G[::-1] ** 2)
 
 
 def test_rmsprop_weights_reject_bad_input():

@@ -89,9 +89,9 @@ def _one_step_matrix(optimizer_class, lr, alpha, lam):
         opt = optimizer_class(lr, alpha)
         theta = np.array([delta])
         state = opt.init(theta)
-        state["v"][:] = v
+        state.v[:] = v
         opt.step(f, theta, state)
-        columns.append([theta[0], state["v"][0]])
+        columns.append([theta[0], state.v[0]])
     return np.array(columns).T
 
 

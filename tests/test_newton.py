@@ -5,7 +5,7 @@ import pytest
 import sympy as sp
 
 from cs551.gradient_noise import step_errors
-from cs551.measure import first_below
+from cs551.measure import first_index
 from cs551.objectives import (
     Quadratic,
     Rosenbrock,
@@ -51,8 +51,8 @@ def test_one_newton_step_lands_on_the_minimum_of_any_quadratic(kappa):
 
 def test_newton_beats_gradient_descent_on_rosenbrock_by_three_orders_of_magnitude():
     f = Rosenbrock()
-    newton = first_below(minimize(Newton(), f, f.start, 10).values, 1e-10)
-    gd = first_below(minimize(SGD(1.9e-3), f, f.start, 15_000).values, 1e-10)
+    newton = first_index(minimize(Newton(), f, f.start, 10).values <= 1e-10)
+    gd = first_index(minimize(SGD(1.9e-3), f, f.start, 15_000).values <= 1e-10)
     assert newton <= 8 and gd > 1000 * newton
     assert minimize(SGD(2.2e-3), f, f.start, 100).diverged  # 2e-3 is near the edge
 
@@ -63,7 +63,7 @@ def test_gradient_descent_on_rosenbrock_below_the_edge_of_stability_is_not_chaot
     f = Rosenbrock()
 
     def steps(lr):
-        return first_below(minimize(SGD(lr), f, f.start, 15_000).values, 1e-10)
+        return first_index(minimize(SGD(lr), f, f.start, 15_000).values <= 1e-10)
 
     exact, at_the_edge = steps(1.9e-3), {steps(2e-3)}
     for seed in (1, 2, 3):
@@ -211,9 +211,9 @@ def test_newton_trains_logistic_regression_in_a_handful_of_iterations():
     newton = minimize(Newton(), J, np.zeros(J.dim), 12)
     f_star = newton.values[-1]
     gaps = newton.values - f_star
-    assert first_below(gaps, 1e-6) <= 9
+    assert first_index(gaps <= 1e-6) <= 9
     # quadratic convergence at the end: the exponent of the gap grows by a factor >= 1.5
-    k = first_below(gaps, 1e-5)
+    k = first_index(gaps <= 1e-5)
     assert np.log(gaps[k + 1]) / np.log(gaps[k]) > 1.4
     lam_max = np.linalg.eigvalsh(J.hess(np.zeros(J.dim)))[-1]
     gd = minimize(SGD(1.9 / lam_max), J, np.zeros(J.dim), 300)
@@ -226,11 +226,12 @@ def test_digits_logistic_checks_its_classes():
         digits_logistic((1, 2, 3))
 
 
-def test_first_below():
-    assert first_below([3.0, 2.0, 0.5, 0.1], 1.0) == 2
-    assert first_below([3.0, 2.0], 1.0) is None
-    with pytest.raises(ValueError, match="tol must be"):
-        first_below([1.0], 0.0)
+def test_first_index():
+    assert first_index(np.array([3.0, 2.0, 0.5, 0.1]) <= 1.0) == 2
+    assert first_index(np.array([3.0, 2.0]) <= 1.0) is None
+    assert first_index([False, True]) == 1
+    with pytest.raises(ValueError, match="condition must be a 1-D array of booleans"):
+        first_index([3.0, 0.5])
 
 
 # --- the notebook's explorer ---------------------------------------------------------------------

@@ -26,7 +26,7 @@ import numpy as np
 from cs551 import _validate as check
 from cs551.data import digits
 from cs551.objectives import MinibatchObjective
-from cs551.optim import Optimizer, blew_up, quiet_overflow
+from cs551.optim import Optimizer, Run, diverged
 
 from .batchnorm import BatchNorm, population_statistics
 from .layers import ACTIVATIONS, Dense, Layer
@@ -279,20 +279,18 @@ def train(optimizer: Optimizer, objective: Classifier, theta0: np.ndarray, steps
     the loss or parameters blow up, as ``minimize`` does. BLAS runs on one thread
     (``one_blas_thread``): faster for the course's small matrices.
     """
-    steps = check.non_negative_int("steps", steps)
     every = check.positive_int("every", every)
-    theta = check.vector("theta0", theta0, objective.dim)
-    objective.reset()
-    state, history = optimizer.init(theta), History()
-    limit = blowup * max(1.0, objective.value(theta))
-    with quiet_overflow(), one_blas_thread():
-        for k in range(steps + 1):
-            if k:
-                optimizer.step(objective, theta, state)
+    run = Run(optimizer, objective, theta0, steps, blowup=blowup, values=False)
+    history, limit = History(), None
+    with one_blas_thread():
+        for k, theta, _ in run:
+            if run.diverged:
+                break
             if k % every and k != steps:
                 continue
             loss = float(objective.value(theta))
-            if blew_up(theta, loss, blowup, limit):
+            limit = blowup * max(1.0, loss) if limit is None else limit
+            if diverged(theta, loss, blowup=blowup, value_limit=limit):
                 history.diverged = True
                 break
             history.steps.append(k)
@@ -301,5 +299,6 @@ def train(optimizer: Optimizer, objective: Classifier, theta0: np.ndarray, steps
             if X_val is not None:
                 history.val_loss.append(objective.loss_on(theta, X_val, y_val))
                 history.val_error.append(objective.error_rate(theta, X_val, y_val))
-    history.theta = theta
+    history.diverged = history.diverged or run.diverged
+    history.theta = run.theta
     return history

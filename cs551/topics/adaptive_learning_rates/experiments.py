@@ -21,12 +21,22 @@ from dataclasses import dataclass
 import numpy as np
 
 from cs551 import _validate as check
+from cs551.measure import first_index
 from cs551.nn.network import train_digits
 from cs551.objectives import Objective
-from cs551.optim import AdaGrad, Adam, Optimizer, RMSProp, RMSPropNesterov, Trajectory, minimize
+from cs551.optim import (
+    AdaGrad,
+    Adam,
+    Optimizer,
+    RMSProp,
+    RMSPropNesterov,
+    State,
+    Trajectory,
+    minimize,
+)
 
 
-def effective_lr(optimizer: Optimizer, state: dict) -> np.ndarray:
+def effective_lr(optimizer: Optimizer, state: State) -> np.ndarray:
     """Each parameter's step size after the step that produced ``state``.
 
     The step was Delta theta_i = -effective_lr_i * g_i, with
@@ -37,15 +47,15 @@ def effective_lr(optimizer: Optimizer, state: dict) -> np.ndarray:
 
     eps is the rate of the step just taken (k - 1, for a schedule).
     """
-    if "r" not in state:
+    if not hasattr(state, "r"):
         raise ValueError(f"optimizer must keep a squared-gradient accumulator r, got {optimizer!r}")
-    r, lr = state["r"], optimizer.lr_at(max(state["k"] - 1, 0))
+    r, lr = state.r, optimizer.lr_at(max(state.k - 1, 0))
     if isinstance(optimizer, AdaGrad):
         return lr / (optimizer.delta + np.sqrt(r))  # eps / (delta + sqrt(r))
     if isinstance(optimizer, RMSProp | RMSPropNesterov):
         return lr / np.sqrt(optimizer.delta + r)  # eps / sqrt(delta + r)
     if isinstance(optimizer, Adam):
-        t = max(state["k"], 1)
+        t = max(state.k, 1)
         r_hat = r / (1 - optimizer.beta2**t)
         return lr / ((np.sqrt(r_hat) + optimizer.delta) * (1 - optimizer.beta1**t))
     raise ValueError(f"optimizer must be AdaGrad, RMSProp, RMSPropNesterov or Adam, "
@@ -107,8 +117,7 @@ def escape_step(trajectory: Trajectory, threshold: float = 1.0, coordinate: int 
     the saddle along its escape direction y.
     """
     threshold = check.positive("threshold", threshold)
-    far = np.nonzero(np.abs(trajectory.thetas[:, coordinate]) >= threshold)[0]
-    return int(far[0]) if len(far) else None
+    return first_index(np.abs(trajectory.thetas[:, coordinate]) >= threshold)
 
 
 def compare_on_digits(optimizers: Mapping[str, Optimizer], *, steps: int = 300,

@@ -7,8 +7,8 @@ Every public name of its parts is importable from here.
 from .derivations import expected_minibatch_variance, running_average_lag_symbolic
 from .experiments import (
     STALLED,
+    DigitsRun,
     LagRecord,
-    Run,
     activation_statistics,
     compare_learning_rates,
     digits_mlp,
@@ -29,7 +29,7 @@ from .figures import (
 )
 
 __all__ = [
-    "BN_STYLES", "BatchNormExplorer", "LagRecord", "Run", "STALLED", "activation_statistics",
+    "BN_STYLES", "BatchNormExplorer", "LagRecord", "DigitsRun", "STALLED", "activation_statistics",
     "compare_learning_rates", "digits_mlp", "draw_training_loss",
     "expected_minibatch_variance", "fold_network", "largest_good_lr",
     "plot_activation_statistics", "plot_lr_sweep", "plot_running_average_lag",

@@ -34,7 +34,7 @@ from cs551.nn.network import (
     softmax_cross_entropy,
     train,
 )
-from cs551.optim import SGD, Optimizer, quiet_overflow
+from cs551.optim import SGD, Optimizer, Run
 
 
 def fold_network(net: Network, theta: np.ndarray) -> tuple[Network, np.ndarray]:
@@ -80,7 +80,7 @@ STALLED = 1.2  # a training loss above this after the run: stalled (chance is ln
 
 
 @dataclass
-class Run:
+class DigitsRun:
     """One training run on the digits: the network (with its BN statistics) and its record."""
 
     net: Network
@@ -112,7 +112,7 @@ class Run:
 
 def digits_run(depth: int, lr: float, batchnorm: bool, *, steps: int = 200, width: int = 32,
                     batch_size: int = 32, seed: int = 0, every: int = 10,
-                    optimizer: Optimizer | None = None) -> Run:
+                    optimizer: Optimizer | None = None) -> DigitsRun:
     """SGD(lr) on the digits' training set, ``steps`` minibatches of ``batch_size``, seeded.
 
     The same initial weights (seed) and the same minibatches for the plain and the BN
@@ -124,16 +124,17 @@ def digits_run(depth: int, lr: float, batchnorm: bool, *, steps: int = 200, widt
     objective = Classifier(net, data.X_train, data.y_train, batch_size=batch_size, seed=seed)
     optimizer = SGD(lr) if optimizer is None else optimizer
     history = train(optimizer, objective, net.init(seed=seed), steps, every=every)
-    return Run(net, history, depth, float(lr), bool(batchnorm), steps)
+    return DigitsRun(net, history, depth, float(lr), bool(batchnorm), steps)
 
 
-def compare_learning_rates(depth: int, lrs: Iterable[float], **kwargs) -> dict[tuple, Run]:
+def compare_learning_rates(depth: int, lrs: Iterable[float], **kwargs) -> dict[tuple, DigitsRun]:
     """``digits_run`` with and without BN at each learning rate: {(lr, batchnorm): run}."""
     return {(lr, bn): digits_run(depth, lr, bn, **kwargs)
             for lr in lrs for bn in (False, True)}
 
 
-def largest_good_lr(runs: dict[tuple, Run], batchnorm: bool, loss: float = 0.5) -> float | None:
+def largest_good_lr(runs: dict[tuple, DigitsRun], batchnorm: bool,
+                    loss: float = 0.5) -> float | None:
     """The largest learning rate whose run (with or without BN) ends below ``loss``."""
     good = [lr for (lr, bn), run in runs.items() if bn == batchnorm and run.final_loss < loss]
     return max(good) if good else None
@@ -162,15 +163,12 @@ def activation_statistics(depth: int, lr: float, batchnorm: bool,
     data = digits()
     net = digits_mlp(depth, batchnorm, width)
     objective = Classifier(net, data.X_train, data.y_train, batch_size=batch_size, seed=seed)
-    theta, optimizer = net.init(seed=seed), SGD(lr)
-    state, X = optimizer.init(theta), data.X_train[:probe]
-    stats = []
-    with quiet_overflow(), one_blas_thread():
-        for k in range(checkpoints[-1] + 1):
+    X, stats = data.X_train[:probe], []
+    with one_blas_thread():
+        for k, theta, _ in Run(SGD(lr), objective, net.init(seed=seed), checkpoints[-1],
+                               values=False):
             if k in checkpoints:
                 stats.append([(a.mean(), a.std()) for a in pre_activations(net, theta, X)])
-            if k < checkpoints[-1]:
-                optimizer.step(objective, theta, state)
     return np.array(stats)
 
 
@@ -234,13 +232,10 @@ def running_average_lag(lrs: tuple[float, float] = (0.02, 0.5), switch: int = 10
         layer.momentum = check.unit_interval("momentum", momentum)
     objective = Classifier(net, data.X_train, data.y_train, batch_size=batch_size, seed=seed)
     optimizer = SGD(lambda k: lr0 if k < switch else lr1)
-    theta = net.init(seed=seed)
-    state = optimizer.init(theta)
     recorded, gaps = [], []
-    with quiet_overflow(), one_blas_thread():
-        for k in range(1, steps + 1):
-            optimizer.step(objective, theta, state)
-            if k % every:
+    with one_blas_thread():
+        for k, theta, _ in Run(optimizer, objective, net.init(seed=seed), steps, values=False):
+            if k == 0 or k % every:
                 continue
             set_population_statistics(net, theta, data.X_train, batch_size, batches, seed=k)
             gap = [np.mean(np.abs(layer.running_mean - layer.population[0])

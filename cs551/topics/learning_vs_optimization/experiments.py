@@ -30,6 +30,7 @@ import numpy as np
 
 from cs551 import _validate as check
 from cs551.data import Split, digits
+from cs551.measure import first_index
 from cs551.nn.network import Classifier, mlp, softmax_cross_entropy, train
 from cs551.objectives import LeastSquares
 from cs551.optim import Momentum
@@ -333,8 +334,7 @@ class TrainingRecord:
     @property
     def first_zero_train_error(self) -> int | None:
         """The index of the first record with training 0-1 loss 0 (None if never)."""
-        zero = np.flatnonzero(self.train_error == 0)
-        return int(zero[0]) if len(zero) else None
+        return first_index(self.train_error == 0)
 
 
 def flip_labels(y: np.ndarray, fraction: float, classes: int, seed: int) -> np.ndarray:

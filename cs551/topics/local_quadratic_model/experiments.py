@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cs551 import _validate as check
+from cs551.measure import first_index
 from cs551.objectives import Objective, Quadratic
 
 
@@ -194,5 +195,5 @@ def rotated_quadratic(lambdas: tuple[float, float] = (1.0, 0.1), angle: float = 
 def iterations_until(thetas: np.ndarray, w_star: np.ndarray, factor: float = 1e-6) -> float:
     """The first tau with ||w_tau - w*|| <= factor ||w_0 - w*|| (inf if it never does)."""
     errors = np.linalg.norm(np.asarray(thetas, dtype=float) - w_star, axis=1)
-    below = np.flatnonzero(errors <= check.positive("factor", factor) * errors[0])
-    return float(below[0]) if below.size else math.inf
+    tau = first_index(errors <= check.positive("factor", factor) * errors[0])
+    return math.inf if tau is None else float(tau)

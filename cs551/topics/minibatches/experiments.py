@@ -34,7 +34,7 @@ import numpy as np
 
 from cs551 import _validate as check
 from cs551.data import digits
-from cs551.measure import loglog_slope
+from cs551.measure import first_index, loglog_slope
 from cs551.nn.network import Classifier, Network, mlp, train
 from cs551.objectives import MinibatchObjective
 from cs551.optim import SGD
@@ -131,8 +131,8 @@ class RaceCurve:
 
     def examples_to(self, loss: float) -> int | None:
         """The examples processed when the recorded training loss first is <= ``loss``."""
-        reached = np.flatnonzero(self.train_loss <= loss)
-        return int(self.examples[reached[0]]) if len(reached) else None
+        k = first_index(self.train_loss <= loss)
+        return None if k is None else int(self.examples[k])
 
 
 def batch_size_race(X: np.ndarray, y: np.ndarray, runs: dict, epochs: float = 2,

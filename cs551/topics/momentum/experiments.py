@@ -28,7 +28,7 @@ import numpy as np
 
 from cs551 import _validate as check
 from cs551.objectives import GradientOracle, Objective
-from cs551.optim import SGD, Momentum, Nesterov, Optimizer, Trajectory, blew_up, quiet_overflow
+from cs551.optim import SGD, Momentum, Nesterov, Optimizer, Run, Trajectory
 
 
 class ConstantGradient(Objective):
@@ -88,12 +88,11 @@ def velocity_from_gradients(gradients: np.ndarray, lr: float, momentum: float) -
     gradients = np.atleast_2d(np.asarray(gradients, dtype=float))
     script = iter(gradients)
     oracle = GradientOracle(lambda theta: next(script), dim=gradients.shape[1])
-    optimizer = Momentum(lr, momentum)
-    theta = np.zeros(gradients.shape[1])
-    state = optimizer.init(theta)
-    for _ in range(len(gradients)):
-        optimizer.step(oracle, theta, state)
-    return state["v"].copy()
+    run = Run(Momentum(lr, momentum), oracle, np.zeros(gradients.shape[1]), len(gradients),
+              values=False)
+    for _ in run:
+        pass
+    return run.state.v.copy()
 
 
 METHODS = ("gradient descent", "momentum", "Nesterov")
@@ -149,22 +148,10 @@ def steps_to_tolerance(optimizer: Optimizer, objective: Objective, theta0: np.nd
     """
     tol = check.positive("tol", tol)
     max_steps = check.positive_int("max_steps", max_steps)
-    theta = check.vector("theta0", theta0, objective.dim)
-    if hasattr(objective, "reset"):
-        objective.reset()
-    value = float(objective.value(theta))
-    limit = 1e8 * max(1.0, abs(value))
-    state = optimizer.init(theta)
-    with quiet_overflow():
-        for k in range(max_steps + 1):
-            if k:
-                optimizer.step(objective, theta, state)
-                value = float(objective.value(theta))
-            if value - f_star <= tol:
-                return k
-            if blew_up(theta, value, 1e8, limit):
-                return None
-    return None
+    for k, _, value in Run(optimizer, objective, theta0, max_steps):
+        if value - f_star <= tol:
+            return k
+    return None  # not reached within max_steps, or diverged
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.ticker import LogLocator
 
+from cs551.measure import first_index
 from cs551.objectives import Objective, Quadratic
 from cs551.optim import Trajectory, minimize
 from cs551.plots import draw_contours
@@ -92,8 +93,8 @@ class MomentumExplorer(Explorer):
         """For each method shown: the first step with f - f* <= tol (None if not reached)."""
         out = {}
         for label, run in self.trajectories.items():
-            reached = np.flatnonzero(run.values - self.f_star <= self.tol)
-            out[label] = int(reached[0]) if len(reached) and not run.diverged else None
+            k = first_index(run.values - self.f_star <= self.tol)
+            out[label] = None if run.diverged else k
         return out
 
     def summary(self) -> str:

@@ -10,7 +10,6 @@ This module holds what the notebook measures:
 - ``newton_step_flops``: what a Newton step on least squares costs, term by term;
 - ``solve_times``: wall-clock times of ``np.linalg.solve`` (for a notebook cell whose
   output is not compared: timings are never stable);
-- ``first_below``: the first iteration at which a curve drops below a tolerance;
 - ``digits_logistic``: logistic regression on two classes of the digits.
 """
 

@@ -35,7 +35,7 @@ from cs551 import _validate as check
 from cs551.gradient_noise import per_example_gradients
 from cs551.measure import loglog_slope
 from cs551.objectives import LeastSquares, MinibatchObjective, Objective, Quadratic
-from cs551.optim import SGD, Optimizer, quiet_overflow
+from cs551.optim import SGD, Optimizer, Run
 
 
 class NoisyGradient(Objective):
@@ -123,15 +123,9 @@ def gradient_norms(optimizer: Optimizer, objective: Objective, theta0: np.ndarra
     gradient the optimizer used (a minibatch gradient, for SGD). With batch
     gradient descent they are the same, and both go to 0.
     """
-    steps = check.positive_int("steps", steps)
-    theta = check.vector("theta0", theta0, objective.dim)
-    if hasattr(objective, "reset"):
-        objective.reset()
     recorder = _Recorder(objective)
-    state = optimizer.init(theta)
-    with quiet_overflow():
-        for _ in range(steps):
-            optimizer.step(recorder, theta, state)
+    for _ in Run(optimizer, recorder, theta0, check.positive_int("steps", steps), values=False):
+        pass
     return np.array(recorder.true), np.array(recorder.used)
 
 
@@ -143,20 +137,13 @@ def iterates(optimizer: Optimizer, objective: Objective, theta0: np.ndarray, ste
     optimizer asks for are computed. Stops (``diverged=True``) at the first iterate
     that is not finite or has ||theta|| > ``blowup``; that iterate is not kept.
     """
-    steps = check.non_negative_int("steps", steps)
-    theta = check.vector("theta0", theta0, objective.dim)
-    if hasattr(objective, "reset"):
-        objective.reset()
-    thetas = np.empty((steps + 1, theta.size))
-    thetas[0] = theta
-    state = optimizer.init(theta)
-    with quiet_overflow():
-        for k in range(1, steps + 1):
-            optimizer.step(objective, theta, state)
-            if not np.all(np.isfinite(theta)) or theta @ theta > blowup**2:
-                return thetas[:k].copy(), True
-            thetas[k] = theta
-    return thetas, False
+    run = Run(optimizer, objective, theta0, steps, blowup=blowup, values=False)
+    thetas = []
+    for _, theta, _ in run:
+        if run.diverged:  # the iterate that blew up is not kept
+            break
+        thetas.append(theta.copy())
+    return np.array(thetas), run.diverged
 
 
 def squared_distances(optimizer: Optimizer, objective: Objective, theta0: np.ndarray,
@@ -167,21 +154,13 @@ def squared_distances(optimizer: Optimizer, objective: Objective, theta0: np.nda
     distances and never evaluates the training loss, so long runs stay cheap.
     A run that blows up gets ``inf`` from there on.
     """
-    steps = check.non_negative_int("steps", steps)
-    theta = check.vector("theta0", theta0, objective.dim)
     target = objective.minimizer if target is None else check.vector("target", target)
-    if hasattr(objective, "reset"):
-        objective.reset()
-    out = np.full(steps + 1, np.inf)
-    out[0] = np.sum((theta - target) ** 2)
-    state = optimizer.init(theta)
-    with quiet_overflow():
-        for k in range(1, steps + 1):
-            optimizer.step(objective, theta, state)
-            out[k] = np.sum((theta - target) ** 2)
-            if not math.isfinite(out[k]) or out[k] > 1e16:
-                out[k:] = np.inf
-                break
+    run = Run(optimizer, objective, theta0, steps, values=False)
+    out = np.full(run.steps + 1, np.inf)
+    for k, theta, _ in run:
+        if run.diverged:  # inf from the step that blew up on
+            break
+        out[k] = np.sum((theta - target) ** 2)
     return out
 
 
@@ -401,18 +380,11 @@ def examples_to_tolerance(optimizer: Optimizer, objective: LeastSquares, theta0:
     """
     tol = check.positive("tol", tol)
     max_steps = check.positive_int("max_steps", max_steps)
-    theta = check.vector("theta0", theta0, objective.dim)
-    objective.reset()
     H = objective.X.T @ objective.X / objective.m
     target = objective.minimizer
-    state = optimizer.init(theta)
-    with quiet_overflow():
-        for k in range(1, max_steps + 1):
-            optimizer.step(objective, theta, state)
-            delta = theta - target
-            excess = 0.5 * delta @ H @ delta  # = J(theta) - J*, exactly
-            if excess <= tol:
-                return ToleranceRun(True, k, objective.examples_seen, objective.m)
-            if not math.isfinite(excess):
-                break
+    for k, theta, _ in Run(optimizer, objective, theta0, max_steps, values=False):
+        delta = theta - target
+        excess = 0.5 * delta @ H @ delta  # = J(theta) - J*, exactly
+        if k and excess <= tol:
+            return ToleranceRun(True, k, objective.examples_seen, objective.m)
     return ToleranceRun(False, k, objective.examples_seen, objective.m)
