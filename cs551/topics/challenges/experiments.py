@@ -38,7 +38,7 @@ from cs551 import _validate as check
 from cs551.nn.layers import Dense, ReLU
 from cs551.nn.network import Classifier, Network, hidden_unit_weights, mlp
 from cs551.objectives import Cliff, Objective, sigmoid
-from cs551.optim import SGD, ClipGradNorm, Trajectory, minimize
+from cs551.optim import SGD, ClipGradNorm, Run, Trajectory, minimize
 
 # ---------------------------------------------------------------------------------------------
 # Ill-conditioning
@@ -123,6 +123,23 @@ class CurvatureRecord:
         return 0.5 * self.lr * self.curvature
 
 
+class _CurvatureProbe:
+    """J as SGD sees it, measuring g^T g and g^T H_B g of every minibatch gradient it hands out."""
+
+    def __init__(self, J: Classifier):
+        self.J, self.window = J, []
+
+    def grad(self, theta: np.ndarray) -> np.ndarray:
+        batch = self.J.sample()  # a fresh minibatch B
+        g = self.J.batch_grad(theta, batch)  # g = grad J_B(theta)
+        Hg = hessian_vector_product(lambda t: self.J.batch_grad(t, batch), theta, g)  # H_B g
+        self.window.append((g @ g, g @ Hg))
+        return g
+
+    def __getattr__(self, name):
+        return getattr(self.J, name)
+
+
 def curvature_during_training(X: np.ndarray, y: np.ndarray, hidden: int = 32, lr: float = 0.1,
                               batch_size: int = 32, steps: int = 300, every: int = 20,
                               init_std: float = 0.05, seed: int = 0) -> CurvatureRecord:
@@ -134,22 +151,19 @@ def curvature_during_training(X: np.ndarray, y: np.ndarray, hidden: int = 32, lr
     step's own minibatch gradient, so g and H are those of the cost J_B the step descends.
     """
     every = check.positive_int("every", every)
+    steps = check.positive_int("steps", steps)
     net = mlp([X.shape[1], check.positive_int("hidden", hidden), int(np.max(y)) + 1])
     J = Classifier(net, X, y, batch_size=batch_size, seed=seed)
-    theta = net.init(seed=seed, std=check.positive("init_std", init_std))
-    lr = check.positive("lr", lr)
-    rows, window = [], []
-    for k in range(check.positive_int("steps", steps) + 1):
-        if k % every == 0:
-            loss, error = J.value(theta), J.error_rate(theta)
-        batch = J.sample()  # a fresh minibatch B
-        g = J.batch_grad(theta, batch)  # g = grad J_B(theta)
-        Hg = hessian_vector_product(lambda t, b=batch: J.batch_grad(t, b), theta, g)  # H_B g
-        window.append((g @ g, g @ Hg))
-        theta -= lr * g  # theta <- theta - eps g: the SGD box (optim.SGD)
-        if k % every == 0:
-            rows.append((k, loss, error, *np.mean(window, axis=0)))
-            window = []
+    probe = _CurvatureProbe(J)
+    theta0 = net.init(seed=seed, std=check.positive("init_std", init_std))
+    rows, record = [], None
+    # steps + 1 SGD steps: the record of step k averages g^T g, g^T H g up to the step from theta_k
+    for k, theta, _ in Run(SGD(check.positive("lr", lr)), probe, theta0, steps + 1, values=False):
+        if record is not None:
+            rows.append((*record, *np.mean(probe.window, axis=0)))
+            probe.window, record = [], None
+        if k <= steps and k % every == 0:
+            record = (k, J.value(theta), J.error_rate(theta))
     k, loss, error, gg, gHg = map(np.array, zip(*rows, strict=True))
     return CurvatureRecord(k, loss, error, gg, gHg, float(lr))
 
@@ -359,9 +373,8 @@ def plateau_escape_steps(theta0: float, lr: float = 1.0, exit_at: float = -1.0,
     if not theta0 < exit_at:
         raise ValueError(f"theta0 must be < exit_at = {exit_at}, got {theta0!r}")
     lr = check.positive("lr", lr)
-    f, theta = SaturatedSigmoid(), np.array([float(theta0)])
-    for k in range(1, check.positive_int("max_steps", max_steps) + 1):
-        theta -= lr * f.grad(theta)  # theta <- theta - eps g
+    steps = check.positive_int("max_steps", max_steps)
+    for k, theta, _ in Run(SGD(lr), SaturatedSigmoid(), [float(theta0)], steps, values=False):
         if theta[0] > exit_at:
             return k, (math.exp(-theta0) - math.exp(-exit_at)) / lr
     raise ValueError(f"max_steps={max_steps} is too few to leave the plateau from {theta0}")

@@ -26,7 +26,7 @@ from cs551 import _validate as check
 from cs551.data import digits
 from cs551.nn.layers import Dense
 from cs551.nn.network import Classifier, Network, hidden_unit_weights, mlp, train_digits
-from cs551.optim import Momentum
+from cs551.optim import Momentum, Run
 
 # sigma_w as a function of the layer's fan-in and fan-out
 SCHEMES: dict[str, Callable[[int, int], float]] = {
@@ -94,14 +94,12 @@ def train_symmetric(optimizer, theta0: np.ndarray, hidden: int = 16, steps: int 
     data = digits()
     net = mlp([64, hidden, 10], activation)
     J = Classifier(net, data.X_train, data.y_train, batch_size=32, seed=seed)
-    theta = check.vector("theta0", theta0, net.n_params)
-    state = optimizer.init(theta)
+    run = Run(optimizer, J, check.vector("theta0", theta0, net.n_params), steps, values=False)
     rows = []
-    for k in range(steps + 1):
-        if k:
-            optimizer.step(J, theta, state)
+    for k, theta, _ in run:
         if k % every == 0 or k == steps:
             rows.append((k, unit_spread(net, theta), float(J.value(theta))))
+    theta = run.theta
     W, _ = net.layers[0].split(net.params(theta, 0))
     rank = int(np.linalg.matrix_rank(W, tol=1e-8 * max(1.0, np.abs(W).max())))
     k, spread, loss = map(np.array, zip(*rows, strict=True))

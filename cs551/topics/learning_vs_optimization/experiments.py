@@ -33,7 +33,7 @@ from cs551.data import Split, digits
 from cs551.measure import first_index
 from cs551.nn.network import Classifier, mlp, softmax_cross_entropy, train
 from cs551.objectives import LeastSquares
-from cs551.optim import Momentum
+from cs551.optim import SGD, Momentum, Run
 
 
 @dataclass
@@ -385,19 +385,15 @@ def training_record(hidden: int | None = 32, steps: int = 250, lr: float = 1.0,
     s = digits(fractions=(train_fraction, 0.3, 0.7 - train_fraction), seed=seed)
     y_train = flip_labels(s.y_train, label_noise, 10, seed)
     net = mlp([64, 10] if hidden is None else [64, check.positive_int("hidden", hidden), 10])
-    J = Classifier(net, s.X_train, y_train)
-    theta = net.init(seed=seed)
+    J = Classifier(net, s.X_train, y_train)  # no batch_size: full-batch gradient descent
     rows = []
-    for k in range(steps + 1):
-        g = J.full_grad(theta)
+    for k, theta, _ in Run(SGD(lr), J, net.init(seed=seed), steps, values=False):
         if k % every == 0 or k == steps:
             train_loss, train_error, margin = _scores(net, theta, s.X_train, y_train)
             val_loss, val_error, _ = _scores(net, theta, s.X_val, s.y_val)
             test_error = _scores(net, theta, s.X_test, s.y_test)[1]
             rows.append((k, train_loss, train_error, val_loss, val_error, test_error,
-                         np.linalg.norm(g), margin))
-        if k < steps:
-            theta -= lr * g  # theta <- theta - eps g
+                         np.linalg.norm(J.full_grad(theta)), margin))
     r = np.array(rows).T
     return TrainingRecord(r[0].astype(int), *r[1:], n_train=len(y_train),
                           n_test=len(s.y_test), label_noise=label_noise)
