@@ -13,13 +13,21 @@ How they stay fast and safe (measured in ``benchmarks/widget_latency.py``):
 ``Explorer`` is the general mechanism; ``OptimizerExplorer`` is the optimizer
 playground of the course. Both can be driven from pytest by setting
 ``explorer.controls[name].value`` and inspecting what changed.
+
+What an explorer finds is a ``Report``, written once per slider move: rows of
+``label: value`` in plain text. The panel beside the sliders renders it as HTML (with
+the math symbols, ``symbols``); ``summary()`` returns it as text, which a notebook
+prints to pin the result under strict nbval.
 """
 
 from __future__ import annotations
 
+import html
 import inspect
 import io
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import ipywidgets as widgets
 import numpy as np
@@ -52,11 +60,68 @@ def png_bytes(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
+# Plain-text math -> the panel's symbols (the summary keeps the plain text).
+_GREEK = {"epsilon": "ε", "eps": "ε", "eta": "η", "lambda": "λ", "alpha": "α", "rho": "ρ",
+          "sigma": "σ", "kappa": "κ", "theta": "θ", "delta": "δ"}
+_SYMBOLS = [(r"\btheta\^", "θ̂"),
+            *((rf"\b{word}(?![A-Za-z])", letter) for word, letter in _GREEK.items()),
+            (r"&lt;=", "≤"), (r"&gt;=", "≥"), (r"-&gt;", "→"), (r"\^-1", "⁻¹"), (r"\^2", "²"),
+            (r"(?<=[\w)])_(\w+)", r"<sub>\1</sub>"), (r"\b(diverged|blows up)\b", r"<b>\1</b>")]
+
+
+def symbols(text: str) -> str:
+    """``text`` as HTML, its plain-text math shown with symbols: ``eta <= 2/lambda_max``
+    becomes ``η ≤ 2/λ<sub>max</sub>``; the verdicts "diverged" and "blows up" are set in bold."""
+    out = html.escape(text, quote=False)
+    for pattern, replacement in _SYMBOLS:
+        out = re.sub(pattern, replacement, out)
+    return out
+
+
+@dataclass(frozen=True)
+class Row:
+    """One result an explorer shows, ``label: value`` (plain text, ASCII math).
+
+    A ``panel_only`` row is a live hint that the printed summary leaves out (the
+    summary pins what a notebook shows, and its figures must be portable)."""
+
+    label: str
+    value: str = ""
+    panel_only: bool = False
+
+
+@dataclass(frozen=True)
+class Report:
+    """An explorer's result, written once: a headline and rows, rendered two ways.
+
+    ``text()`` is what ``Explorer.summary()`` returns: the headline, then a line
+    ``label: value`` per row (indented by ``indent``); ``html()`` is the status panel.
+    """
+
+    headline: str = ""
+    rows: Sequence[Row] = ()
+    indent: int = 0
+
+    def text(self) -> str:
+        lines = [self.headline] if self.headline else []
+        lines += [" " * self.indent + (f"{row.label}: {row.value}" if row.value else row.label)
+                  for row in self.rows if not row.panel_only]
+        return "\n".join(lines)
+
+    def html(self) -> str:
+        head = f"<b>{symbols(self.headline)}</b>" if self.headline else ""
+        cells = "".join(
+            f"<tr><td>{symbols(row.label)}</td><td>{symbols(row.value)}</td></tr>" if row.value
+            else f"<tr><td colspan=\"2\">{symbols(row.label)}</td></tr>" for row in self.rows)
+        return f"{head}<table>{cells}</table>"
+
+
 class Explorer:
     """Controls that redraw a cached figure into an ``ipywidgets.Image``.
 
     ``draw(**values)`` receives the current value of every control, updates the
-    figure's artists and may return an HTML status line. The artists listed in
+    figure's artists and may return a ``Report``: the status panel shows it, ``summary()``
+    returns it as text. The artists listed in
     ``animated`` are the only ones that change: they are redrawn over a cached
     background. With ``animated=()`` the whole figure is redrawn each time (for
     figures whose axes rescale); call ``redraw_background()`` after changing a
@@ -67,7 +132,7 @@ class Explorer:
         self,
         fig: Figure,
         controls: Mapping[str, widgets.ValueWidget],
-        draw: Callable[..., str | None],
+        draw: Callable[..., Report | None],
         *,
         animated: tuple[Artist, ...] = (),
         title: str = "explorer",
@@ -90,6 +155,7 @@ class Explorer:
             panel = widgets.VBox([sliders, self.status], layout=widgets.Layout(flex="0 0 320px"))
             self.widget = widgets.HBox([panel, self.image], layout=widgets.Layout(width="100%"))
         self._background = None
+        self.report = Report()
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         self.refresh()
@@ -106,9 +172,10 @@ class Explorer:
 
     def refresh(self) -> None:
         """Call ``draw`` with the current values and render the figure into the image."""
-        status = self._draw(**self.values)
-        if status is not None:
-            self.status.value = status
+        report = self._draw(**self.values)
+        if report is not None:
+            self.report = report
+            self.status.value = report.html()
         canvas = self.fig.canvas
         if self.animated:
             if self._background is None:
@@ -122,6 +189,10 @@ class Explorer:
 
     def _on_change(self, change) -> None:
         self.refresh()
+
+    def summary(self) -> str:
+        """What the explorer now shows, as plain text (what a notebook prints to pin it)."""
+        return self.report.text()
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
@@ -166,18 +237,6 @@ def hyper_slider(name: str, value: float) -> widgets.Widget:
 def check_landscape(objective: Objective) -> None:
     if objective.dim != 2 or objective.bounds is None:
         raise ValueError(f"objective must be a 2-D landscape with bounds, got {objective!r}")
-
-
-def html_table(rows: Iterable[Sequence[str]]) -> str:
-    """An explorer's status table: one HTML row per sequence of cells."""
-    return "<table>" + "".join(
-        "<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows
-    ) + "</table>"
-
-
-def outcome_cell(run: Trajectory, otherwise: str) -> str:
-    """A run's status cell: where it diverged, or else ``otherwise``."""
-    return f"<b>diverged</b> at step {run.steps}" if run.diverged else otherwise
 
 
 class OptimizerExplorer(Explorer):
@@ -235,21 +294,14 @@ class OptimizerExplorer(Explorer):
                          animated=(*self.lines.values(), self.start_marker),
                          title=f"{', '.join(optimizers)} on {objective.name}")
 
-    def _run(self, steps: int, x0: float, y0: float, **hyper: float) -> str:
+    def _run(self, steps: int, x0: float, y0: float, **hyper: float) -> Report:
         rows = []
         for label, factory in self.factories.items():
             kwargs = {k: v for k, v in hyper.items() if k in _parameters(factory)}
             run = minimize(factory(**kwargs), self.objective, np.array([x0, y0]), steps)
             self.trajectories[label] = run
             self.lines[label].set_data(run.thetas[:, 0], run.thetas[:, 1])
-            rows.append((label, outcome_cell(run, f"f = {run.value:.3g} after {run.steps} steps")))
-        self.start_marker.set_data([x0], [y0])
-        return html_table(rows)
-
-    def summary(self) -> str:
-        """The runs now shown, as plain text (what a notebook prints to pin them)."""
-        lines = []
-        for label, run in self.trajectories.items():
             end = "diverged" if run.diverged else f"f = {run.value:.4g}"
-            lines.append(f"{label}: {run.steps} steps, {end}")
-        return "\n".join(lines)
+            rows.append(Row(label, f"{run.steps} steps, {end}"))
+        self.start_marker.set_data([x0], [y0])
+        return Report(rows=rows)

@@ -25,6 +25,7 @@ from cs551.nn import (
 )
 from cs551.topics import batch_normalization as bn
 from cs551.topics.batch_normalization import BatchNormExplorer
+from cs551.topics.batch_normalization import explorer as bn_explorer
 
 from .helpers import PNG, add_roundoff_noise, assert_redraws
 
@@ -337,8 +338,8 @@ def test_running_average_lag_checks_its_arguments():
 def test_explorer_shows_the_cached_runs_and_updates_on_a_slider_move(sweep, monkeypatch):
     explorer = BatchNormExplorer(depth=6, lr=1.0, steps=150, runs=sweep)
     trained = []
-    real_train = explorer._train
-    monkeypatch.setattr(explorer, "_train",
+    real_train = bn_explorer.digits_run
+    monkeypatch.setattr(bn_explorer, "digits_run",
                         lambda *a, **k: trained.append(a) or real_train(*a, **k))
     assert bytes(explorer.image.value).startswith(PNG)
     history = sweep[1.0, True].history

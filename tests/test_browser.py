@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -163,7 +164,7 @@ def test_explorer_renders_and_follows_the_slider_in_jupyterlab(chromium, lab, tm
             page.screenshot(path=shots / "2-after-slider.png")
             assert settled != before
             status = page.locator(".widget-html").first.inner_text()
-            assert "ρ = (1 − b)/(1 + b) = 0.5625" in status  # b = 0.28
+            assert re.search(r"ρ = \(1 - b\)/\(1 \+ b\)\s+0\.5625", status), status  # b = 0.28
         except Exception as error:
             page.screenshot(path=shots / "failure.png")
             raise AssertionError(f"{error}\nscreenshots kept in {shots}") from error

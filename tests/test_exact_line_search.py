@@ -114,7 +114,7 @@ def test_explorer_follows_b_and_the_start():
     assert_redraws(explorer, "b", 0.5)
     np.testing.assert_allclose(explorer.path.get_xdata()[:2], [0.5, 0.5 * (0.5 - 1) / 1.5])
     assert "b = 0.50, start = (0.50, 1.00), 10 iterations" in explorer.summary()
-    assert "max |cos(∇f_k, ∇f_k+1)|" in explorer.status.value
+    assert "max |cos(∇f" in explorer.status.value
     # the start sliders only count once the exercise's start is unticked
     assert explorer.controls["x0"].disabled
     explorer.controls["x0"].value = -0.5

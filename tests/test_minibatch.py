@@ -273,7 +273,7 @@ def test_explorer_shows_clouds_of_200_draws_and_a_summary(explorer):
     assert bytes(explorer.image.value).startswith(PNG)
     assert len(explorer.clouds[0].get_xdata()) == 200
     assert explorer.summary().startswith("n = 16, kappa = 100:")
-    assert "H⁻¹g<sub>B</sub>" in explorer.status.value
+    assert "H⁻¹ g<sub>B</sub>" in explorer.status.value
 
 
 def test_explorer_64x_the_batch_shrinks_both_clouds_8x(explorer):

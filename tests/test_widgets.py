@@ -5,7 +5,7 @@ import pytest
 
 from cs551.objectives import Rosenbrock, ill_conditioned_quadratic
 from cs551.optim import SGD, Momentum, Newton, minimize
-from cs551.widgets import Explorer, OptimizerExplorer, new_figure
+from cs551.widgets import Explorer, OptimizerExplorer, Report, Row, new_figure, symbols
 
 from .helpers import PNG, assert_redraws
 
@@ -22,7 +22,7 @@ def test_explorer_starts_with_a_picture_and_the_runs_it_shows(explorer):
     f = explorer.objective
     expected = minimize(Momentum(0.5, 0.8), f, f.start, 30)
     np.testing.assert_allclose(explorer.lines["momentum"].get_xdata(), expected.thetas[:, 0])
-    assert "GD</td><td>f = " in explorer.status.value
+    assert "GD</td><td>30 steps, f = " in explorer.status.value
 
 
 def test_moving_the_lr_slider_reruns_and_redraws(explorer):
@@ -83,9 +83,28 @@ def test_explorer_without_blitting_redraws_everything():
         line.set_ydata([0, slope])
         ax.relim()
         ax.autoscale_view()
-        return f"slope {slope}"
+        return Report(rows=[Row("slope", f"{slope}")])
 
     explorer = Explorer(fig, {"slope": FloatSlider(value=1.0, min=0.0, max=10.0)}, draw)
     assert_redraws(explorer, "slope", 9.0)
     assert ax.get_ylim()[1] >= 9.0  # the axes rescaled: a full redraw
-    assert explorer.status.value == "slope 9.0"
+    assert explorer.summary() == "slope: 9.0"
+    assert explorer.status.value == "<table><tr><td>slope</td><td>9.0</td></tr></table>"
+
+
+def test_a_report_is_written_once_and_rendered_as_text_and_as_html():
+    report = Report("eta = 0.5, 10 steps", [Row("GD", "f - f* <= 1e-06 at step 3"),
+                                            Row("hint", "lower eps", panel_only=True),
+                                            Row("momentum", "diverged")], indent=2)
+    assert report.text() == ("eta = 0.5, 10 steps\n  GD: f - f* <= 1e-06 at step 3\n"
+                             "  momentum: diverged")  # no panel-only row
+    html = report.html()
+    assert html.startswith("<b>η = 0.5, 10 steps</b><table><tr><td>GD</td>")
+    assert "f - f* ≤ 1e-06" in html and "lower ε" in html and "<b>diverged</b>" in html
+
+
+def test_symbols_escapes_html_and_shows_the_math():
+    assert symbols("2/lambda_max <b>") == "2/λ<sub>max</sub> &lt;b&gt;"
+    assert symbols("theta^ = 1, |theta - theta*|^2, H^-1 g_B") == (
+        "θ̂ = 1, |θ - θ*|², H⁻¹ g<sub>B</sub>")
+    assert symbols("beta1, alphabet, epsilon") == "beta1, alphabet, ε"  # whole words only

@@ -12,7 +12,7 @@ from cs551 import _validate as check
 from cs551.objectives import Rosenbrock, Saddle, ill_conditioned_quadratic
 from cs551.optim import SGD, AdaGrad, RMSProp, RMSPropNesterov, minimize
 from cs551.plots import draw_contours
-from cs551.widgets import Explorer, html_table, new_figure, outcome_cell, slider
+from cs551.widgets import Explorer, Report, Row, new_figure, slider
 
 from .experiments import record
 
@@ -90,8 +90,7 @@ class AdaptiveExplorer(Explorer):
         self._landscape = landscape
         self.redraw_background()
 
-    def _update(self, landscape: str, lr: float, rho: float, steps: int) -> str:
-
+    def _update(self, landscape: str, lr: float, rho: float, steps: int) -> Report:
         if landscape != self._landscape:
             self._set_landscape(landscape)
         f = self.objectives[landscape]
@@ -100,24 +99,16 @@ class AdaptiveExplorer(Explorer):
         for method, opt in (("AdaGrad", AdaGrad(lr)), ("RMSProp", RMSProp(lr, rho)),
                             ("RMSProp + Nesterov", RMSPropNesterov(lr, rho, momentum=0.9))):
             self.runs[method] = record(opt, f, f.start, steps)
-        rows = []
+        rows = [Row("gradient descent: its fixed lr", f"{gd_lr:g}", panel_only=True)]
         for method, run in self.runs.items():
             self.paths[method].set_data(run.thetas[:, 0], run.thetas[:, 1])
-            rows.append((method, outcome_cell(run, f"f = {run.value:.3g}")))
+            # RMSProp rattles across a valley, chaotically: print only the digits that every
+            # machine's round-off agrees on
+            end = "diverged" if run.diverged else f"f = {run.value:.2g}"
+            rows.append(Row(method, f"{end}, theta = {np.round(run.theta, 1) + 0.0}"))
         for (method, c), line in self.rates.items():
             rates = self.runs[method].rates
             line.set_data(np.arange(1, len(rates) + 1), rates[:, c])
         self.gd_rate.set_data([1, steps], [gd_lr, gd_lr])
-        return (f"gradient descent: lr = {gd_lr:g}; adaptive methods: lr = {lr:.3g}"
-                f"{html_table(rows)}")
-
-    def summary(self) -> str:
-        """The runs now shown, as plain text (what a notebook prints to pin them)."""
-        lines = [f"{self.values['landscape']}, lr = {self.values['lr']:.3g}, "
-                 f"rho = {self.values['rho']:.3g}, {self.values['steps']} steps:"]
-        for method, run in self.runs.items():
-            # RMSProp rattles across a valley, chaotically: print only the digits that every
-            # machine's round-off agrees on
-            end = "diverged" if run.diverged else f"f = {run.value:.2g}"
-            lines.append(f"  {method}: {end}, theta = {np.round(run.theta, 1) + 0.0}")
-        return "\n".join(lines)
+        return Report(f"{landscape}, lr = {lr:.3g}, rho = {rho:.3g}, {steps} steps:", rows,
+                      indent=2)

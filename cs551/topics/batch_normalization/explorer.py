@@ -11,7 +11,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import NullFormatter
 
-from cs551.widgets import Explorer, html_table, new_figure
+from cs551.widgets import Explorer, Report, Row, new_figure
 
 from .experiments import digits_run
 from .figures import BN_STYLES
@@ -39,7 +39,6 @@ class BatchNormExplorer(Explorer):
             raise ValueError(f"depth must be one of {self.DEPTHS}, got {depth!r}")
         if lr not in self.LRS:
             raise ValueError(f"lr must be one of {self.LRS}, got {lr!r}")
-        self._train = digits_run
         self.steps = int(steps)
         self.cache: dict[tuple, object] = {}
         for run in (runs or {}).values():
@@ -73,10 +72,10 @@ class BatchNormExplorer(Explorer):
         """The cached run for (depth, lr, batchnorm), trained on first use."""
         key = (depth, float(lr), batchnorm)
         if key not in self.cache:
-            self.cache[key] = self._train(depth, lr, batchnorm, steps=self.steps)
+            self.cache[key] = digits_run(depth, lr, batchnorm, steps=self.steps)
         return self.cache[key]
 
-    def _show(self, depth: int, lr: float) -> str:
+    def _show(self, depth: int, lr: float) -> Report:
         rows = []
         for bn in (False, True):
             run = self.shown[bn] = self.run(depth, lr, bn)
@@ -85,12 +84,5 @@ class BatchNormExplorer(Explorer):
             self.lines[bn].set_data(h.steps, loss)
             self.crosses[bn].set_data(h.steps[-1:] if h.diverged else [],
                                       loss[-1:] if h.diverged else [])
-            rows.append(("with BN" if bn else "plain", run.outcome()))
-        return f"<b>{depth} hidden layers, ε = {lr:g}</b>{html_table(rows)}"
-
-    def summary(self) -> str:
-        """The two runs now shown, as plain text (what a notebook prints to pin them)."""
-        first = self.shown[False]
-        return (f"{first.depth} hidden layers, lr = {first.lr:g}, {self.steps} steps\n"
-                + "\n".join(f"{'with BN' if bn else 'plain'}: {run.outcome()}"
-                            for bn, run in self.shown.items()))
+            rows.append(Row("with BN" if bn else "plain", run.outcome()))
+        return Report(f"{depth} hidden layers, lr = {float(lr):g}, {self.steps} steps", rows)

@@ -10,7 +10,7 @@ import numpy as np
 from cs551.objectives import Cliff
 from cs551.optim import Trajectory
 from cs551.plots import draw_contours
-from cs551.widgets import Explorer, html_table, new_figure, slider
+from cs551.widgets import Explorer, Report, Row, new_figure, slider
 
 from .experiments import cliff_runs, longest_step
 
@@ -28,7 +28,7 @@ class CliffExplorer(Explorer):
     def __init__(self, lr: float = 0.5, max_norm: float = 1.0, steps: int = 60,
                  start: tuple[float, float] | None = None):
 
-        self.objective, self._runs = Cliff(), cliff_runs
+        self.objective = Cliff()
         self.runs: dict[str, Trajectory] = {}
         x0, y0 = self.objective.start if start is None else start
         (x_low, x_high), (y_low, y_high) = self.objective.bounds
@@ -66,9 +66,8 @@ class CliffExplorer(Explorer):
                                    *self.step_lines.values(), self.cap),
                          title="gradient descent on a cliff, with and without clipping")
 
-    def _update(self, lr: float, max_norm: float, steps: int, x0: float, y0: float) -> str:
-
-        plain, clipped = self._runs(lr, max_norm, steps, (x0, y0), self.objective).values()
+    def _update(self, lr: float, max_norm: float, steps: int, x0: float, y0: float) -> Report:
+        plain, clipped = cliff_runs(lr, max_norm, steps, (x0, y0), self.objective).values()
         self.runs = {"no clipping": plain, "clipped": clipped}
         rows = []
         for label, run in self.runs.items():
@@ -76,17 +75,8 @@ class CliffExplorer(Explorer):
             lengths = np.linalg.norm(np.diff(run.thetas, axis=0), axis=1)
             self.step_lines[label].set_data(np.arange(len(lengths)), lengths)
             end = "diverged" if run.diverged else f"f = {run.value:.3g}"
-            rows.append((label, f"longest step {longest_step(run):.3g}", end))
+            rows.append(Row(label, f"longest step {longest_step(run):.3g}, "
+                                   f"ends at ({run.theta[0]:.2f}, {run.theta[1]:.2f}), {end}"))
         self.start_marker.set_data([x0], [y0])
         self.cap.set_data([0, 200], [lr * max_norm] * 2)
-        return html_table(rows)
-
-    def summary(self) -> str:
-        """The runs now shown, as plain text (what a notebook prints to pin them)."""
-
-        lines = []
-        for label, run in self.runs.items():
-            end = "diverged" if run.diverged else f"f = {run.value:.3g}"
-            lines.append(f"{label}: longest step {longest_step(run):.3g}, "
-                         f"ends at ({run.theta[0]:.2f}, {run.theta[1]:.2f}), {end}")
-        return "\n".join(lines)
+        return Report(rows=rows)

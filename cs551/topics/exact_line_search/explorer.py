@@ -11,7 +11,7 @@ import numpy as np
 from cs551.linesearch import ExactLineSearch, consecutive_gradient_cosines
 from cs551.objectives import Quadratic
 from cs551.optim import Trajectory, minimize
-from cs551.widgets import Explorer, new_figure
+from cs551.widgets import Explorer, Report, Row, new_figure
 
 
 def _right_angle_marks(thetas: np.ndarray, turns: int = 8) -> np.ndarray:
@@ -88,7 +88,7 @@ class LineSearchExplorer(Explorer):
             self.controls[name].disabled = change["new"]
 
     def _draw_run(self, b: float, steps: int, exercise_start: bool, x0: float,
-                  y0: float) -> str:
+                  y0: float) -> Report:
         start = np.array([b, 1.0]) if exercise_start else np.array([x0, y0])
         f = Quadratic(np.diag([1.0, b]))
         self.b, self.run = b, minimize(self._optimizer, f, start, steps)
@@ -107,18 +107,15 @@ class LineSearchExplorer(Explorer):
         self.rate.set_data(ks, self.run.values[0] * rho ** (2 * ks))
         cosines = self._cosines(f, thetas)
         worst = np.max(np.abs(cosines)) if len(cosines) else 0.0
-        return (f"ρ = (1 − b)/(1 + b) = {rho:.4f}<br>"
-                f"α₀ = {(1 - (thetas[1, 0] / thetas[0, 0])) if thetas[0, 0] else np.nan:.4f}"
-                f" (2/(1 + b) = {2 / (1 + b):.4f})<br>"
-                f"max |cos(∇f_k, ∇f_k+1)| = {worst:.1e}<br>"
-                f"f after {self.run.steps} steps: {self.run.value:.3e}")
-
-    def summary(self) -> str:
-        """The run now shown, as plain text (what a notebook prints to pin it)."""
-        run, rho = self.run, (1 - self.b) / (1 + self.b)
+        alpha_0 = (1 - (thetas[1, 0] / thetas[0, 0])) if thetas[0, 0] else np.nan
+        run = self.run
         measured = run.values[1:] / run.values[:-1] if run.values[-1] > 0 else np.array([0.0])
-        return (f"b = {self.b:.2f}, start = ({run.thetas[0, 0]:.2f}, {run.thetas[0, 1]:.2f}), "
-                f"{run.steps} iterations\n"
-                f"f(theta_k+1) / f(theta_k): {measured.min():.6f} to {measured.max():.6f} "
-                f"(rho^2 = {rho**2:.6f})\n"
-                f"f after {run.steps} iterations: {run.value:.3e}")
+        return Report(
+            f"b = {b:.2f}, start = ({thetas[0, 0]:.2f}, {thetas[0, 1]:.2f}), "
+            f"{run.steps} iterations",
+            [Row("rho = (1 - b)/(1 + b)", f"{rho:.4f}", panel_only=True),
+             Row("alpha_0", f"{alpha_0:.4f} (2/(1 + b) = {2 / (1 + b):.4f})", panel_only=True),
+             Row("max |cos(∇f_k, ∇f_k+1)|", f"{worst:.1e}", panel_only=True),
+             Row("f(theta_k+1) / f(theta_k)",
+                 f"{measured.min():.6f} to {measured.max():.6f} (rho^2 = {rho**2:.6f})"),
+             Row(f"f after {run.steps} iterations", f"{run.value:.3e}")])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-from cs551.widgets import Explorer, new_figure
+from cs551.widgets import Explorer, Report, Row, new_figure
 
 from .experiments import SCHEMES, predicted_ratio, signal_stds
 
@@ -58,7 +58,7 @@ class InitExplorer(Explorer):
                          animated=(*self.measured, *self.predicted),
                          title="initial scale through depth")
 
-    def _update(self, depth: int, scheme: str, activation: str) -> str:
+    def _update(self, depth: int, scheme: str, activation: str) -> Report:
         s = signal_stds(depth, self.width, activation, scheme, samples=100)
         self.stats = s
         ratio = predicted_ratio(activation, scheme, self.width)
@@ -72,19 +72,15 @@ class InitExplorer(Explorer):
             line.set_data(layers, np.clip(np.nan_to_num(values, nan=high), low, high))
         for line, values in zip(self.predicted, (forward, backward), strict=True):
             line.set_data(layers, np.clip(values, low, high))
-        return (f"σ_w = {np.sqrt(sigma2):.3g}, n σ_w² = {self.width * sigma2:.3g}<br>"
-                f"predicted ratio Var(z<sub>l+1</sub>)/Var(z<sub>l</sub>) = {ratio:.3g}"
-                f"{' (upper bound for tanh)' if activation == 'tanh' else ''}<br>"
-                f"std of z at layer 1: {s.forward[0]:.3g}, at layer {depth}: {s.forward[-1]:.3g}"
-                f"<br>std of ∂J/∂z at layer 1: {s.backward[0]:.3g}")
-
-    def summary(self) -> str:
-        """The run now shown, as plain text (what a notebook prints to pin it)."""
-        s = self.stats
-        return (f"{s.activation}, {s.scheme} init, depth {s.depth}, width {s.width}: std of z "
-                f"{s.forward[0]:.3g} (layer 1) -> {s.forward[-1]:.3g} (layer {s.depth}); "
-                f"std of dJ/dz {s.backward[-1]:.3g} (layer {s.depth}) -> {s.backward[0]:.3g} "
-                f"(layer 1)")
+        bound = " (upper bound for tanh)" if activation == "tanh" else ""
+        return Report(rows=[
+            Row("sigma_w", f"{np.sqrt(sigma2):.3g}, n sigma_w^2 = {self.width * sigma2:.3g}",
+                panel_only=True),
+            Row("predicted Var(z_l+1) / Var(z_l)", f"{ratio:.3g}{bound}", panel_only=True),
+            Row(f"{activation}, {scheme} init, depth {depth}, width {self.width}",
+                f"std of z {s.forward[0]:.3g} (layer 1) -> {s.forward[-1]:.3g} (layer {depth}); "
+                f"std of dJ/dz {s.backward[-1]:.3g} (layer {depth}) -> {s.backward[0]:.3g} "
+                f"(layer 1)")])
 
 
 def _check_width(width: int) -> int:

@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib import colormaps
 
 from cs551.data import digits
-from cs551.widgets import Explorer, new_figure
+from cs551.widgets import Explorer, Report, Row, new_figure
 
 from .experiments import one_dimensional_risks, regularized_fit
 
@@ -67,7 +67,7 @@ class RiskExplorer(Explorer):
                                    self.star, self.hat, self.gap),
                          title="risk vs empirical risk")
 
-    def _update(self, m: int, sigma: float, draw: int) -> str:
+    def _update(self, m: int, sigma: float, draw: int) -> Report:
         x, y, a, b, c = self._risks(m, sigma, draw, self.w)
         theta_hat = b / a  # argmin J: J(theta) = 1/2 (a theta^2 - 2 b theta + c)
         J = 0.5 * (a * self.thetas**2 - 2 * b * self.thetas + c)
@@ -87,17 +87,13 @@ class RiskExplorer(Explorer):
         self.hat.set_marker("o" if shown == theta_hat else ("<" if theta_hat < low else ">"))
         self.hat.set_data([shown, shown], [min(train_hat, 5.8), min(risk_hat, 5.8)])
         self.gap.set_data([shown, shown], [min(train_hat, 5.8), min(risk_hat, 5.8)])
-        return (f"θ̂ = {theta_hat:.3f} (w = {self.w:g})<br>"
-                f"J(θ̂) = {train_hat:.3f} (training risk, what ERM reports)<br>"
-                f"J*(θ̂) = {risk_hat:.3f} (its true risk)<br>"
-                f"J*(w) = σ²/2 = {0.5 * sigma**2:.3f} (the best possible)")
-
-    def summary(self) -> str:
-        """The sample now shown, as plain text (what a notebook prints to pin it)."""
-        s = self.state
-        return (f"m = {s['m']}, sigma = {s['sigma']:.2f}: theta^ = {s['theta_hat']:.3f}, "
-                f"J(theta^) = {s['J(theta_hat)']:.3f}, J*(theta^) = {s['J*(theta_hat)']:.3f}, "
-                f"J*(w) = {s['J*(w)']:.3f}")
+        return Report(rows=[
+            Row(f"m = {m}, sigma = {sigma:.2f}",
+                f"theta^ = {theta_hat:.3f}, J(theta^) = {train_hat:.3f}, "
+                f"J*(theta^) = {risk_hat:.3f}, J*(w) = {0.5 * sigma**2:.3f}"),
+            Row("J(theta^)", "the training risk, what ERM reports", panel_only=True),
+            Row("J*(theta^)", f"its true risk (the true w = {self.w:g})", panel_only=True),
+            Row("J*(w) = sigma^2/2", "the best possible", panel_only=True)])
 
 
 class RegularizationExplorer(Explorer):
@@ -168,7 +164,7 @@ class RegularizationExplorer(Explorer):
             self.fits[m, l2] = self._fit(m, l2, split=self._split)
         return self.fits[m, l2]
 
-    def _update(self, m: int, l2: float) -> str:
+    def _update(self, m: int, l2: float) -> Report:
         self.current = f = self.fit(m, l2)
         scale = np.abs(f.weights).max()
         self.mosaic.set_data(self._mosaic(f.weights))
@@ -177,14 +173,8 @@ class RegularizationExplorer(Explorer):
             bar.set_height(min(value, top))
             label.set_position((label.get_position()[0], min(value, 0.9 * top)))
             label.set_text(f"{value:.3f}")
-        return (f"m = {m} training digits, l2 = {l2:g}<br>"
-                f"NLL: train {f.train_loss:.3f}, held-out {f.heldout_loss:.3f}<br>"
-                f"0-1 loss: train {f.train_error:.3f}, held-out {f.heldout_error:.3f}<br>"
-                f"largest |weight| {scale:.2f}")
-
-    def summary(self) -> str:
-        """The fit now shown, as plain text (what a notebook prints to pin it)."""
-        f = self.current
-        return (f"m = {f.m}, l2 = {f.l2:g}: NLL train {f.train_loss:.3f}, held-out "
-                f"{f.heldout_loss:.3f}; 0-1 train {f.train_error:.3f}, held-out "
-                f"{f.heldout_error:.3f}")
+        return Report(rows=[
+            Row(f"m = {m}, l2 = {l2:g}",
+                f"NLL train {f.train_loss:.3f}, held-out {f.heldout_loss:.3f}; "
+                f"0-1 train {f.train_error:.3f}, held-out {f.heldout_error:.3f}"),
+            Row("largest |weight|", f"{scale:.2f}", panel_only=True)])

@@ -9,7 +9,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from cs551.optim import SGD, minimize
-from cs551.widgets import Explorer, html_table, new_figure, outcome_cell
+from cs551.widgets import Explorer, Report, Row, new_figure
 
 from .experiments import (
     best_learning_rate,
@@ -103,8 +103,7 @@ class EigenDecayExplorer(Explorer):
         self.controls["lr"].disabled = change["new"]
 
     def _update(self, lr: float, lambda_1: float, lambda_2: float, steps: int,
-                best_lr: bool) -> str:
-
+                best_lr: bool) -> Report:
         lambdas = np.array([lambda_1, lambda_2])
         eta = best_learning_rate(lambdas) if best_lr else lr
         f = rotated_quadratic(lambdas, self.angle, self.w_star, self.alpha0)
@@ -133,25 +132,16 @@ class EigenDecayExplorer(Explorer):
             "limit": stability_limit(lambdas), "eta*": best_learning_rate(lambdas),
             "rate": convergence_rate(lambdas, eta), "best rate": best_rate(lambdas),
         }
-        s = self.state
-        rows = [(f"1 − ηλ<sub>{i + 1}</sub> = {factors[i]:.3g}",
-                 "<b>blows up</b>" if abs(factors[i]) > 1 else "decays") for i in range(2)]
-        outcome = outcome_cell(run, f"J − J* = {run.value - f.value(self.w_star):.3g} after "
-                                f"{run.steps} steps")
-        return (f"η = {eta:.3g}: {html_table(rows)}"
-                f"stable iff η &lt; 2/λ<sub>max</sub> = {s['limit']:.3g}<br>"
-                f"rate max|1 − ηλ| = {s['rate']:.3g}<br>"
-                f"best η* = {s['eta*']:.3g}, rate (κ−1)/(κ+1) = {s['best rate']:.3g}<br>"
-                f"{outcome}")
-
-    def summary(self) -> str:
-        """The run now shown, as plain text (what a notebook prints to pin it)."""
-        s = self.state
-        run = s["run"]
         outcome = f"diverged at step {run.steps}" if run.diverged else f"{run.steps} steps"
-        return (f"eta = {s['lr']:.3g}, lambdas = ({s['lambdas'][0]:.3g}, {s['lambdas'][1]:.3g}): "
-                f"1 - eta lambda_i = ({s['factors'][0]:.3g}, {s['factors'][1]:.3g}), {outcome}\n"
-                f"rate {s['rate']:.3g}; 2/lambda_max = {s['limit']:.3g}; "
-                f"eta* = {s['eta*']:.3g} with rate {s['best rate']:.3g}\n"
-                f"measured alpha = (1 - eta lambda)^tau alpha0 to 1e-10: "
-                f"{s['agreement'] < 1e-10}")
+        gap = f"J - J* = {run.value - f.value(self.w_star):.3g}" if not run.diverged else "diverged"
+        s = self.state
+        return Report(rows=[
+            Row(f"eta = {eta:.3g}, lambdas = ({lambdas[0]:.3g}, {lambdas[1]:.3g})",
+                f"1 - eta lambda_i = ({factors[0]:.3g}, {factors[1]:.3g}), {outcome}"),
+            *(Row(f"direction {i + 1}", "blows up" if abs(factors[i]) > 1 else "decays",
+                  panel_only=True) for i in range(2)),
+            Row(f"rate {s['rate']:.3g}; 2/lambda_max = {s['limit']:.3g}; "
+                f"eta* = {s['eta*']:.3g} with rate {s['best rate']:.3g}"),
+            Row("after the last step", gap, panel_only=True),
+            Row("measured alpha = (1 - eta lambda)^tau alpha0 to 1e-10",
+                f"{s['agreement'] < 1e-10}")])

@@ -11,7 +11,7 @@ import numpy as np
 from cs551 import _validate as check
 from cs551.gradient_noise import per_example_gradients
 from cs551.objectives import ill_conditioned_regression
-from cs551.widgets import Explorer, new_figure
+from cs551.widgets import Explorer, Report, Row, new_figure
 
 
 class MinibatchExplorer(Explorer):
@@ -95,7 +95,7 @@ class MinibatchExplorer(Explorer):
         self._kappa = kappa
         self.redraw_background()
 
-    def _update(self, batch_size: int, kappa: int) -> str:
+    def _update(self, batch_size: int, kappa: int) -> Report:
         if kappa != self._kappa:
             self._set_kappa(kappa)
         G, g, H_inv, newton = self.problem(kappa)
@@ -111,15 +111,10 @@ class MinibatchExplorer(Explorer):
                        "newton": float(np.sqrt(np.mean(rel_n**2))),
                        "gradient inside": float(np.mean(rel_g <= self.tolerance)),
                        "newton inside": float(np.mean(rel_n <= self.tolerance))}
-        e = self.errors
-        return (f"RMS relative error of g<sub>B</sub>: {e['gradient']:.3f} "
-                f"({e['gradient inside']:.0%} inside the ring)<br>"
-                f"RMS relative error of H⁻¹g<sub>B</sub>: {e['newton']:.3f} "
-                f"({e['newton inside']:.0%} inside the ring)")
-
-    def summary(self) -> str:
-        """The errors now shown, as plain text (what a notebook prints to pin them)."""
-        e = self.errors
-        return (f"n = {e['n']}, kappa = {e['kappa']}: relative error of g_B {e['gradient']:.3f} "
-                f"({e['gradient inside']:.0%} within {self.tolerance:.0%}), of H^-1 g_B "
-                f"{e['newton']:.3f} ({e['newton inside']:.0%} within {self.tolerance:.0%})")
+        e, tol = self.errors, self.tolerance
+        return Report(rows=[
+            Row(f"n = {batch_size}, kappa = {kappa}",
+                f"relative error of g_B {e['gradient']:.3f} ({e['gradient inside']:.0%} within "
+                f"{tol:.0%}), of H^-1 g_B {e['newton']:.3f} ({e['newton inside']:.0%} within "
+                f"{tol:.0%})"),
+            Row("the ring", f"relative error {tol:.0%}", panel_only=True)])

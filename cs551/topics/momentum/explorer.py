@@ -14,11 +14,11 @@ from cs551.optim import Trajectory, minimize
 from cs551.plots import draw_contours
 from cs551.widgets import (
     Explorer,
+    Report,
+    Row,
     check_landscape,
-    html_table,
     hyper_slider,
     new_figure,
-    outcome_cell,
     slider,
 )
 
@@ -43,7 +43,6 @@ class MomentumExplorer(Explorer):
         self.f_star = 0.0 if objective.minimizer is None else float(
             objective.value(objective.minimizer))
         self.trajectories: dict[str, Trajectory] = {}
-        self.settings: dict[str, float] = {}
         controls = {"lr": hyper_slider("lr", lr), "momentum": hyper_slider("momentum", momentum),
                     "steps": slider("steps", steps, 1, max_steps, integer=True)}
         # fixed margins: constrained layout would double the cost of the first draw
@@ -69,8 +68,7 @@ class MomentumExplorer(Explorer):
                          animated=(*self.paths.values(), *self.curves.values()),
                          title=f"gradient descent, momentum and Nesterov on {objective.name}")
 
-    def _update(self, lr: float, momentum: float, steps: int) -> str:
-        self.settings = {"lr": lr, "momentum": momentum, "steps": steps}
+    def _update(self, lr: float, momentum: float, steps: int) -> Report:
         for label, optimizer in three_methods(lr, momentum).items():
             run = minimize(optimizer, self.objective, self.objective.start, steps)
             self.trajectories[label] = run
@@ -78,16 +76,18 @@ class MomentumExplorer(Explorer):
             gap = run.values - self.f_star
             k = np.arange(len(gap))
             self.curves[label].set_data(k[gap > 0], gap[gap > 0])
-        rows = []
+        speed_up = f"{1 / (1 - momentum):.3g}"
+        rows = [Row("momentum speed-up 1/(1 - alpha)", speed_up, panel_only=True)]
         for label, k in self.reached_tolerance().items():
             run = self.trajectories[label]
-            outcome = outcome_cell(run, f"f − f* ≤ {self.tol:g} at step {k}" if k is not None
-                               else f"f − f* = {run.value - self.f_star:.2g}")
+            end = ("diverged" if run.diverged else f"f - f* <= {self.tol:g} at step {k}"
+                   if k is not None else f"f - f* = {run.value - self.f_star:.2g}")
+            rows.append(Row(label, end))
             if self.quadratic:
                 rate = predicted_rate(label, lr, momentum, self.objective.eigenvalues)
-                outcome += f" (rate {rate:.3f})"
-            rows.append((label, outcome))
-        return f"momentum speed-up 1/(1 − α) = {1 / (1 - momentum):.3g}{html_table(rows)}"
+                rows.append(Row(f"{label}, predicted", f"rate {rate:.3f} per step",
+                                panel_only=True))
+        return Report(f"lr = {lr:.3g}, momentum = {momentum:.3g}, {steps} steps", rows, indent=2)
 
     def reached_tolerance(self) -> dict[str, int | None]:
         """For each method shown: the first step with f - f* <= tol (None if not reached)."""
@@ -96,14 +96,3 @@ class MomentumExplorer(Explorer):
             k = first_index(run.values - self.f_star <= self.tol)
             out[label] = None if run.diverged else k
         return out
-
-    def summary(self) -> str:
-        """The runs now shown, as plain text (what a notebook prints to pin them)."""
-        s = self.settings
-        lines = [f"lr = {s['lr']:.3g}, momentum = {s['momentum']:.3g}, {s['steps']} steps"]
-        for label, k in self.reached_tolerance().items():
-            run = self.trajectories[label]
-            end = ("diverged" if run.diverged else f"f - f* <= {self.tol:g} at step {k}"
-                   if k is not None else f"f - f* = {run.value - self.f_star:.2g}")
-            lines.append(f"  {label}: {end}")
-        return "\n".join(lines)

@@ -14,7 +14,7 @@ from cs551.data import linear_regression_data
 from cs551.objectives import LeastSquares, Quadratic
 from cs551.optim import SGD, inverse_decay, linear_decay
 from cs551.plots import draw_contours
-from cs551.widgets import Explorer, new_figure, slider
+from cs551.widgets import Explorer, Report, Row, new_figure, slider
 
 from .experiments import first_order_msd, gradient_covariance, iterates
 
@@ -104,7 +104,7 @@ class SGDExplorer(Explorer):
                 self.objective, self.theta_star, batch_size)
         return first_order_msd(self.H, self._covariances[batch_size], lr)
 
-    def _update(self, lr: float, schedule: str, batch_size: int, steps: int) -> str:
+    def _update(self, lr: float, schedule: str, batch_size: int, steps: int) -> Report:
 
         self.objective.batch_size = None if batch_size == self.objective.m else batch_size
         eps = self.schedule(lr, schedule, steps)
@@ -121,20 +121,13 @@ class SGDExplorer(Explorer):
                        "steps": len(thetas) - 1, "diverged": diverged, "final_lr": final_lr,
                        "last_quarter": float(np.mean(tail)), "predicted": ball,
                        "examples": self.objective.examples_seen}
-        r = self.result
-        if r["diverged"]:
-            return f"<b>diverged</b> at step {len(thetas)}: lower ε₀"
-        return (f"ε at the last step: {final_lr:.3g}<br>"
-                f"mean ‖θ − θ*‖² over the last quarter: {r['last_quarter']:.3g}<br>"
-                f"first-order noise ball of that ε: {ball:.3g}<br>"
-                f"examples processed: {r['examples']} "
-                f"({r['examples'] / self.objective.m:.3g} passes)")
-
-    def summary(self) -> str:
-        """What the explorer now shows, as plain text (what a notebook prints to pin it)."""
-        r = self.result
-        head = f"{r['schedule']}, lr {r['lr']:.3g}, batch {r['batch_size']}, {r['steps']} steps"
-        if r["diverged"]:
-            return head + ": diverged"
-        return (head + f": final eps {r['final_lr']:.3g}, mean |theta - theta*|^2 over the last "
-                f"quarter {r['last_quarter']:.3g} (first-order ball {r['predicted']:.3g})")
+        head = f"{schedule}, lr {lr:.3g}, batch {batch_size}, {len(thetas) - 1} steps"
+        if diverged:
+            return Report(rows=[Row(head, "diverged"),
+                                Row("hint", "lower eps_0", panel_only=True)])
+        examples = self.objective.examples_seen
+        return Report(rows=[
+            Row(head, f"final eps {final_lr:.3g}, mean |theta - theta*|^2 over the last quarter "
+                      f"{float(np.mean(tail)):.3g} (first-order ball {ball:.3g})"),
+            Row("examples processed", f"{examples} ({examples / self.objective.m:.3g} passes)",
+                panel_only=True)])
