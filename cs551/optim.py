@@ -33,7 +33,6 @@ from .objectives import Objective
 LearningRate = float | Callable[[int], float]  # eps, or a schedule k -> eps_k
 
 
-# ----------------------------------------------------------------------------- the run's state
 @dataclass
 class State:
     """What a run of an optimizer carries from step to step: here only k, the steps taken."""
@@ -71,7 +70,6 @@ class AdamState(State):
     r: np.ndarray
 
 
-# --------------------------------------------------------------- the hyperparameters, checked once
 HYPERPARAMETER_CHECKS: dict[str, Callable] = {
     "lr": check.learning_rate,  # eps > 0, or a schedule
     "momentum": lambda value: check.unit_interval("momentum", value),  # alpha in [0, 1)

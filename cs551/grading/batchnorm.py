@@ -1,0 +1,77 @@
+"""Assignment 3 (``assignments/source/03_batchnorm``): batch normalization and gradient checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from cs551.gradcheck import numerical_gradient
+from cs551.nn.batchnorm import backward, forward
+
+from .checks import (
+    assert_unchanged,
+    check_update,
+    compare,
+    draw_rng,
+)
+
+
+def _batch(rng) -> dict:
+    m, n = int(rng.integers(2, 9)), int(rng.integers(1, 5))
+    scale = 10 ** rng.uniform(-1, 1, size=n)  # units on different scales, as in a network
+    return {"x": rng.normal(size=(m, n)) * scale + rng.normal(size=n),
+            "gamma": rng.normal(size=n), "beta": rng.normal(size=n),
+            "eps": float(10 ** rng.uniform(-5, -2))}
+
+
+def check_batchnorm_forward(student: Callable, trials: int = 20, seed: int | None = None) -> None:
+    """``student(x, gamma, beta, eps) -> y`` (or ``(y, cache)``): the slide's BN transform."""
+
+    rng, seed = draw_rng(seed)
+    for trial in range(trials):
+        inputs = _batch(rng)
+        copies = {k: np.copy(v) for k, v in inputs.items()}
+        got = student(inputs["x"], inputs["gamma"], inputs["beta"], inputs["eps"])
+        assert_unchanged(inputs, copies, "batchnorm_forward")
+        y = got[0] if isinstance(got, tuple) else got
+        expected, _ = forward(copies["x"], copies["gamma"], copies["beta"], float(copies["eps"]))
+        compare("batchnorm_forward: y", y, expected,
+                {**copies, "(replay with seed)": f"{seed}, trial {trial}"},
+                hint="mean and variance over the minibatch (axis 0), variance divided by m")
+
+
+def check_batchnorm_backward(student: Callable, trials: int = 20, seed: int | None = None) -> None:
+    """``student(dy, x, gamma, eps) -> (dx, dgamma, dbeta)``, against the library's backward."""
+
+    def make(rng):
+        batch = _batch(rng)
+        inputs = {"dy": rng.normal(size=batch["x"].shape), "x": batch["x"],
+                  "gamma": batch["gamma"], "eps": batch["eps"]}
+        _, cache = forward(inputs["x"], inputs["gamma"], np.zeros_like(inputs["gamma"]),
+                           inputs["eps"])
+        dx, dgamma, dbeta = backward(inputs["dy"], cache)
+
+        return inputs, {"dx": dx, "dgamma": dgamma, "dbeta": dbeta}
+
+    check_update(student, "batchnorm_backward", make, trials, seed,
+                  "dbeta = sum dy, dgamma = sum dy * x_hat; dx also flows through the mean "
+                  "and the variance of the batch")
+
+
+def check_numerical_gradient(student: Callable, trials: int = 10, seed: int | None = None) -> None:
+    """``student(f, x, h) -> df/dx`` by central differences, for a scalar function f."""
+
+    rng, seed = draw_rng(seed)
+    for trial in range(trials):
+        shape = tuple(int(s) for s in rng.integers(1, 4, size=int(rng.integers(1, 3))))
+        A = rng.normal(size=(*shape, *shape))
+
+        def f(x, A=A):  # a smooth scalar function of an array of any shape
+            return float(np.sum(np.sin(np.tensordot(A, x, axes=x.ndim))))
+
+        x = rng.normal(size=shape)
+        got = student(f, x.copy(), 1e-5)
+        compare("numerical_gradient", got, numerical_gradient(f, x, 1e-5),
+                {"x": x, "(replay with seed)": f"{seed}, trial {trial}"}, rtol=1e-5, atol=1e-7,
+                hint="(f(x + h e_i) - f(x - h e_i)) / (2 h) for every entry i of x")
