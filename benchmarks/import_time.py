@@ -22,6 +22,7 @@ IMPORTS = [
     "import cs551.optim",
     "import cs551.objectives, cs551.optim, cs551.plots, cs551.widgets",
     "import cs551.symbolic",
+    "import cs551.topics.momentum",
     "import cs551.data; cs551.data.digits()",
 ]
 

@@ -1,13 +1,15 @@
 """cs551: the teaching library of "Optimization for Deep Learning" (CS551).
 
-Modules, one per concept of the lecture:
+The foundation, one module per concept of the lecture:
 
 - ``objectives``: landscapes and data objectives (value, grad, hess)
-- ``optim``: SGD, momentum, Nesterov, AdaGrad, RMSProp, Newton, Adam; ``minimize``
-- ``linesearch``: exact and backtracking line search
-- ``gradcheck``: finite-difference gradient checks
-- ``plots``: contour and loss-curve helpers
-- ``widgets``: fast slider explorers for JupyterLab
+- ``optim``: SGD, momentum, Nesterov, AdaGrad, RMSProp, Newton, Adam; ``Run``, ``minimize``
+- ``linesearch``: exact and backtracking line search; ``linesearch_exercise``: the exercise
+- ``nn``: the MLP, its layers (batch normalization included) and training loop
+- ``data``, ``gradcheck``, ``execute``, ``grading``
+
+Shared by two or more topics: ``measure``, ``gradient_noise``, ``plots``, ``symbolic``,
+``widgets``. One home per notebook: ``topics`` (e.g. ``cs551.topics.momentum``).
 
 Submodules load on first use, so ``import cs551`` stays fast.
 """
@@ -16,7 +18,11 @@ import importlib
 
 __version__ = "0.1.0"
 
-__all__ = ["gradcheck", "linesearch", "objectives", "optim", "plots", "widgets"]
+__all__ = [
+    "data", "execute", "gradcheck", "gradient_noise", "grading", "linesearch",
+    "linesearch_exercise", "measure", "nn", "objectives", "optim", "plots", "symbolic",
+    "topics", "widgets",
+]
 
 
 def __getattr__(name: str):
