@@ -239,3 +239,9 @@ def test_the_topics_index_lists_every_topic_with_its_notebook():
         number, topic = notebook.stem.split("_", 1)
         if number != "00":
             assert re.search(rf"\b{topic}\s+{number}\b", doc), f"{topic} ({number}) is not listed"
+
+
+def test_every_topic_has_its_test_file():
+    for home in sorted((PKG / "topics").glob("*/__init__.py")):
+        topic = home.parent.name
+        assert (ROOT / "tests" / f"test_{topic}.py").exists(), f"tests/test_{topic}.py is missing"

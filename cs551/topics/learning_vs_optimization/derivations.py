@@ -16,7 +16,7 @@ def gaussian_expectation(expr, variables):
 
     Linearity of E, independence, and the moments of a standard normal,
     E[z^k] = 0 for odd k and (k - 1)!! = 1 * 3 * ... * (k - 1) for even k,
-    applied monomial by monomial. ``tests/test_risk.py`` checks it against
+    applied monomial by monomial. ``tests/test_learning_vs_optimization.py`` checks it against
     ``sympy.stats``, which integrates instead (and is ~50x slower).
     """
 
