@@ -8,6 +8,55 @@
     momentum                   06
 
 A home holds the parts its notebook needs: ``experiments`` (numbers), ``derivations``
-(SymPy), ``figures`` and ``explorer``; its ``__init__`` re-exports their public names.
-A topic imports the foundation and the shared helpers, never another topic.
+(SymPy), ``figures`` and ``explorer``. Every public name defined in a part is an
+attribute of the home (``reexport``), so a notebook writes
+``from cs551.topics import momentum as mom`` and then ``mom.race(...)``. A topic imports
+the foundation and the shared helpers, never another topic.
 """
+
+from __future__ import annotations
+
+import ast
+import functools
+import importlib
+import importlib.util
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+PARTS = ("experiments", "derivations", "figures", "explorer")
+
+
+@functools.cache
+def _defined(module: ModuleType) -> frozenset[str]:
+    """The public names a module defines at its top level (not those it imports)."""
+    names = set()
+    for node in ast.parse(Path(module.__file__).read_text()).body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return frozenset(name for name in names if not name.startswith("_"))
+
+
+def reexport(home: str) -> tuple[Callable[[str], object], Callable[[], list[str]]]:
+    """The ``__getattr__`` and ``__dir__`` of a topic's home (PEP 562): a name is looked up
+    in the home's parts, each part imported on first use (so a test of ``experiments``
+    never loads the explorer's ipywidgets)."""
+
+    def parts():
+        for part in PARTS:
+            if importlib.util.find_spec(f"{home}.{part}") is not None:
+                yield importlib.import_module(f"{home}.{part}")
+
+    def __getattr__(name: str) -> object:
+        for part in parts():
+            if name in _defined(part):
+                return getattr(part, name)
+        raise AttributeError(f"module {home!r} has no attribute {name!r}")
+
+    def __dir__() -> list[str]:
+        return sorted(set().union(*map(_defined, parts())) | set(PARTS))
+
+    return __getattr__, __dir__

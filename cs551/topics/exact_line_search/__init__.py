@@ -1,19 +1,9 @@
 """Notebook 11: Exact line search (``notebooks/11_exact_line_search.ipynb``).
 
 The topic's home: ``derivations``, ``explorer``.
-Every public name of its parts is importable from here.
+Every public name they define is an attribute of this package (``cs551.topics.reexport``).
 """
 
-from .derivations import (
-    consecutive_gradient_dot,
-    contraction_factor,
-    directional_derivative_identity,
-    general_quadratic_gradient_dot,
-    prove_closed_form,
-)
-from .explorer import LineSearchExplorer
+from cs551.topics import reexport
 
-__all__ = [
-    "LineSearchExplorer", "consecutive_gradient_dot", "contraction_factor",
-    "directional_derivative_identity", "general_quadratic_gradient_dot", "prove_closed_form",
-]
+__getattr__, __dir__ = reexport(__name__)

@@ -1,27 +1,9 @@
 """Notebook 02: Batches and minibatches (``notebooks/02_minibatches.ipynb``).
 
 The topic's home: ``experiments``, ``figures``, ``explorer``.
-Every public name of its parts is importable from here.
+Every public name they define is an attribute of this package (``cs551.topics.reexport``).
 """
 
-from .experiments import (
-    GradientNoise,
-    NoiseRun,
-    RaceCurve,
-    activation_bytes,
-    batch_size_race,
-    exact_squared_error,
-    gradient_noise,
-    noise_regularization,
-    noise_table,
-    time_per_example,
-)
-from .explorer import MinibatchExplorer
-from .figures import plot_gradient_noise, plot_race, plot_time_per_example
+from cs551.topics import reexport
 
-__all__ = [
-    "GradientNoise", "MinibatchExplorer", "NoiseRun", "RaceCurve", "activation_bytes",
-    "batch_size_race", "exact_squared_error", "gradient_noise", "noise_regularization",
-    "noise_table", "plot_gradient_noise", "plot_race", "plot_time_per_example",
-    "time_per_example",
-]
+__getattr__, __dir__ = reexport(__name__)
