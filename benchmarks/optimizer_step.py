@@ -87,7 +87,7 @@ def main() -> None:
         objective, state = GradientOracle(lambda _: g, n), optimizer.init(theta)
         ours = median_time(functools.partial(optimizer.step, objective, theta, state), repeats)
         assert theta.dtype == np.float32 and all(
-            v.dtype == np.float32 for v in state.values() if isinstance(v, np.ndarray))
+            v.dtype == np.float32 for v in vars(state).values() if isinstance(v, np.ndarray))
         theirs = [float("nan"), float("nan")]
         if torch is not None and make_torch is not None:
             for i, n_threads in enumerate((threads, 1)):

@@ -162,3 +162,16 @@ def test_library_is_ruff_clean():
     result = subprocess.run([sys.executable, "-m", "ruff", "check", str(ROOT)],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.parametrize("script, args", [
+    ("optimizer_step.py", ["--params", "1000", "--repeats", "1"]),
+    ("import_time.py", ["--repeats", "1"]),
+])
+def test_benchmark_scripts_still_run(script, args):
+    """Not a timed test: the scripts' figures are for people. But a refactor must not break
+    them (one did: the optimizer state became typed)."""
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *args],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
