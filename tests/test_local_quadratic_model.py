@@ -23,8 +23,8 @@ def test_symbolic_taylor_error_of_rosenbrock_starts_at_t_cubed():
     t, c = qm.taylor_model_error(J, xy)
     assert c[:3] == [0, 0, 0]
     assert c[3] != 0  # the error really is of order 3, not higher
-    d1, d2 = sp.symbols("Delta_1 Delta_2", real=True)
-    w1 = sp.Symbol("what_1", real=True)
+    d1, d2 = sp.symbols("Δ_1 Δ_2", real=True)
+    w1 = sp.Symbol("ŵ_1", real=True)
     b = sp.Symbol("b", positive=True)
     assert sp.expand(c[3] - 2 * b * d1**2 * (2 * w1 * d1 - d2)) == 0
     assert sp.expand(c[4] - b * d1**4) == 0

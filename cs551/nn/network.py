@@ -137,7 +137,19 @@ class Network:
         return np.argmax(self.forward(theta, X, train=False)[0], axis=1)
 
     def __repr__(self) -> str:
-        return f"Network([{', '.join(map(repr, self.layers))}], n_params={self.n_params})"
+        """One line, or (when longer than 100 characters) a line per hidden block."""
+        line = f"Network([{', '.join(map(repr, self.layers))}], n_params={self.n_params})"
+        if len(line) <= 100:
+            return line
+        blocks, block = [], []
+        for layer in self.layers:
+            block.append(repr(layer))
+            if not isinstance(layer, Dense | BatchNorm):  # an activation ends a hidden block
+                blocks.append(", ".join(block))
+                block = []
+        blocks.append(", ".join(block))
+        inner = ",\n         ".join(b for b in blocks if b)
+        return f"Network([{inner}],\n        n_params={self.n_params})"
 
 
 def hidden_unit_weights(net: Network, theta: np.ndarray,

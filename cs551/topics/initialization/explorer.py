@@ -73,14 +73,14 @@ class InitExplorer(Explorer):
         for line, values in zip(self.predicted, (forward, backward), strict=True):
             line.set_data(layers, np.clip(values, low, high))
         bound = " (upper bound for tanh)" if activation == "tanh" else ""
-        return Report(rows=[
+        return Report(f"{activation}, {scheme} init, depth {depth}, width {self.width}:", [
             Row("sigma_w", f"{np.sqrt(sigma2):.3g}, n sigma_w^2 = {self.width * sigma2:.3g}",
                 panel_only=True),
             Row("predicted Var(z_l+1) / Var(z_l)", f"{ratio:.3g}{bound}", panel_only=True),
-            Row(f"{activation}, {scheme} init, depth {depth}, width {self.width}",
-                f"std of z {s.forward[0]:.3g} (layer 1) -> {s.forward[-1]:.3g} (layer {depth}); "
-                f"std of dJ/dz {s.backward[-1]:.3g} (layer {depth}) -> {s.backward[0]:.3g} "
-                f"(layer 1)")])
+            Row("std of z", f"{s.forward[0]:.3g} (layer 1) -> {s.forward[-1]:.3g} (layer {depth})"),
+            Row("std of dJ/dz",
+                f"{s.backward[-1]:.3g} (layer {depth}) -> {s.backward[0]:.3g} (layer 1)")],
+            indent=2)
 
 
 def _check_width(width: int) -> int:

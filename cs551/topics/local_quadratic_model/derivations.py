@@ -23,12 +23,13 @@ def second_order_taylor(J: sp.Expr, variables) -> dict[str, sp.Expr]:
         m(w^ + Delta) = J(w^) + Delta^T g + 1/2 Delta^T H Delta,
         g = grad J(w^),  H = Hessian of J at w^,
 
-    computed by SymPy (``diff``, ``hessian``) in the symbols w^_i ("what_i") and Delta_i.
+    computed by SymPy (``diff``, ``hessian``) in the symbols ŵ_i and Δ_i (named so that they
+    print as the notebook writes them).
     Returns g, H, the model and the point and step symbols.
     """
     n = len(variables)
-    w_hat = sp.Matrix(sp.symbols(f"what_1:{n + 1}", real=True))
-    delta = sp.Matrix(sp.symbols(f"Delta_1:{n + 1}", real=True))
+    w_hat = sp.Matrix(sp.symbols(f"ŵ_1:{n + 1}", real=True))
+    delta = sp.Matrix(sp.symbols(f"Δ_1:{n + 1}", real=True))
     at = dict(zip(variables, w_hat, strict=True))
     g = sp.Matrix([J.diff(v) for v in variables]).subs(at)
     H = sp.hessian(J, variables).subs(at)

@@ -112,9 +112,7 @@ class MinibatchExplorer(Explorer):
                        "gradient inside": float(np.mean(rel_g <= self.tolerance)),
                        "newton inside": float(np.mean(rel_n <= self.tolerance))}
         e, tol = self.errors, self.tolerance
-        return Report(rows=[
-            Row(f"n = {batch_size}, kappa = {kappa}",
-                f"relative error of g_B {e['gradient']:.3f} ({e['gradient inside']:.0%} within "
-                f"{tol:.0%}), of H^-1 g_B {e['newton']:.3f} ({e['newton inside']:.0%} within "
-                f"{tol:.0%})"),
-            Row("the ring", f"relative error {tol:.0%}", panel_only=True)])
+        return Report(f"n = {batch_size}, kappa = {kappa}: RMS relative error", [
+            Row("of g_B", f"{e['gradient']:.3f} ({e['gradient inside']:.0%} within {tol:.0%})"),
+            Row("of H^-1 g_B", f"{e['newton']:.3f} ({e['newton inside']:.0%} within {tol:.0%})"),
+            Row("the ring", f"relative error {tol:.0%}", panel_only=True)], indent=2)

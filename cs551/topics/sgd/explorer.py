@@ -126,8 +126,9 @@ class SGDExplorer(Explorer):
             return Report(rows=[Row(head, "diverged"),
                                 Row("hint", "lower eps_0", panel_only=True)])
         examples = self.objective.examples_seen
-        return Report(rows=[
-            Row(head, f"final eps {final_lr:.3g}, mean |theta - theta*|^2 over the last quarter "
-                      f"{float(np.mean(tail)):.3g} (first-order ball {ball:.3g})"),
+        return Report(head + ":", [
+            Row("final eps", f"{final_lr:.3g}"),
+            Row("mean |theta - theta*|^2 over the last quarter",
+                f"{float(np.mean(tail)):.3g} (first-order ball {ball:.3g})"),
             Row("examples processed", f"{examples} ({examples / self.objective.m:.3g} passes)",
-                panel_only=True)])
+                panel_only=True)], indent=2)
