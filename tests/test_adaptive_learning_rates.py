@@ -168,7 +168,7 @@ def test_rmsprop_with_a_constant_rate_hovers_at_a_distance_set_by_eps():
 def test_rmsprop_memory_sums_symbolically_and_numerically():
     memory = rmsprop_memory()
     rho, k, n = sp.Symbol("rho"), sp.Symbol("k", integer=True, nonnegative=True), 7
-    assert sp.simplify(memory["average age"] - 1 / (1 - rho)) == 0
+    assert sp.simplify(memory["average age (newest: 1)"] - 1 / (1 - rho)) == 0
     w = rmsprop_weights(0.9, 500)
     assert w.sum() == pytest.approx(float(memory["sum of the first k weights"].subs(
         {rho: 0.9, k: 500})))

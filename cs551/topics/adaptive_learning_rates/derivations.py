@@ -51,7 +51,8 @@ def rmsprop_memory() -> dict[str, sp.Expr]:
         sum_{j<k} w_j = 1 - rho^k          (-> 1: an average; below 1 early on: the bias
                                             that Adam divides out)
         sum_{j>=n} w_j = rho^n             (the weight of everything older than n steps)
-        sum_j (j + 1) w_j = 1 / (1 - rho)  (the average age: the memory is ~1/(1 - rho) steps)
+        sum_j (j + 1) w_j = 1 / (1 - rho)  (the average age, the newest gradient counted as
+                                            age 1: the memory is ~1/(1 - rho) steps)
 
     AdaGrad's r = sum_j g_{k-j}^2 weighs all history equally and never forgets.
     """
@@ -70,9 +71,9 @@ def rmsprop_memory() -> dict[str, sp.Expr]:
 
     derived = {"weight w_j": w, "sum of the first k weights": total(1, 0, k - 1),
                "weight older than n steps": total(1, n, sp.oo),
-               "average age": total(j + 1, 0, sp.oo)}
+               "average age (newest: 1)": total(j + 1, 0, sp.oo)}
     expected = {"sum of the first k weights": 1 - rho**k, "weight older than n steps": rho**n,
-                "average age": 1 / (1 - rho)}
+                "average age (newest: 1)": 1 / (1 - rho)}
     for name, value in expected.items():
         if sp.factor(derived[name] - value) != 0:
             raise AssertionError(f"{name}: {derived[name]} is not {value}")
