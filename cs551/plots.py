@@ -159,7 +159,7 @@ def plot_step_errors(errors, tolerance: float | None = None, ax: Axes | None = N
     if tolerance is not None:
         ax.axhline(tolerance, color="k", linestyle=":", label=f"{tolerance:.0%} error")
     ax.set(xscale="log", yscale="log", xlabel="batch size $n$", ylabel="relative error (RMS)",
-           title=f"least squares, condition number {errors.kappa:.3g}")
+           title=rf"least squares, $\kappa \approx {errors.kappa:,.0f}$")
     ax.legend(fontsize="small")
     return ax
 
