@@ -2,6 +2,8 @@
 
 - ``plot_landscape``: contours of a 2-D objective with one or more trajectories.
 - ``plot_values``: f(theta_k) (or any curve) against the iteration, log scale.
+- ``METHOD_COLORS``: one colour per method across the course; overlapping curves are drawn
+  first-thickest (``widths``), so none hides another.
 
 Both take an ``ax`` to draw into, or make a new figure, and return the axes.
 The widgets in ``cs551.widgets`` draw their backgrounds with the same functions.
@@ -20,6 +22,45 @@ from .objectives import Bounds, Objective
 from .optim import Trajectory
 
 Path = Trajectory | np.ndarray
+
+# One colour per method across the course: a label that names a method is drawn in its colour.
+METHOD_COLORS = {
+    "gradient descent": "C0", "SGD": "C0", "GD": "C0",
+    "momentum": "C1", "Nesterov": "C2",
+    "AdaGrad": "C4", "RMSProp": "C3", "RMSProp + Nesterov": "C5", "RMSProp+Nesterov": "C5",
+    "Adam": "C6", "Newton": "C9", "damped Newton": "C9", "saddle-free Newton": "C8",
+    "exact line search": "C7",
+}
+
+
+def method_color(label: str) -> str | None:
+    """The course's colour for the method a label names (the longest name it contains), or None.
+
+    >>> method_color("RMSProp + Nesterov, lr=0.1"), method_color("batch 64")
+    ('C5', None)
+    """
+    names = sorted((name for name in METHOD_COLORS if name in label), key=len, reverse=True)
+    return METHOD_COLORS[names[0]] if names else None
+
+
+def method_colors(labels) -> list[str | None]:
+    """``method_color`` of each label, except that two labels never share a colour: a repeat
+    (e.g. Newton and damped Newton in one figure) takes the next colour no label uses."""
+    colors = [method_color(label) for label in labels]
+    taken = set(filter(None, colors))
+    free = (f"C{i}" for i in range(10) if f"C{i}" not in taken)
+    seen: set[str] = set()
+    for i, color in enumerate(colors):
+        if color is not None and color in seen:
+            colors[i] = next(free, None)
+        seen.add(colors[i])
+    return colors
+
+
+def widths(n: int, thin: float = 1.2, thick: float = 3.6) -> list[float]:
+    """Line widths for n overlapping curves, the first the thickest: a curve drawn early stays
+    visible as a halo around the later ones that run on top of it."""
+    return [thick - (thick - thin) * i / (n - 1) for i in range(n)] if n > 1 else [thin] * n
 
 
 def grid(objective: Objective, bounds: Bounds, n: int = 200):
@@ -40,6 +81,11 @@ def contour_levels(Z: np.ndarray, n: int = 25) -> np.ndarray:
 
 def _thetas(path: Path) -> np.ndarray:
     return path.thetas if isinstance(path, Trajectory) else np.asarray(path, dtype=float)
+
+
+def _arc_length(thetas: np.ndarray) -> float:
+    steps = np.linalg.norm(np.diff(thetas, axis=0), axis=1)
+    return float(np.sum(steps[np.isfinite(steps)]))
 
 
 def _as_mapping(paths: Mapping[str, Path] | Sequence[Path] | Path | None) -> dict[str, Path]:
@@ -70,8 +116,8 @@ def draw_contours(ax: Axes, objective: Objective, bounds: Bounds | None = None,
 def draw_path(ax: Axes, path: Path, label: str = "", color=None, **style) -> Line2D:
     """One trajectory as a line with dots; its start as a hollow circle."""
     thetas = _thetas(path)
-    (line,) = ax.plot(thetas[:, 0], thetas[:, 1], marker="o", markersize=3, linewidth=1.2,
-                      label=label or None, color=color, **style)
+    style = {"marker": "o", "markersize": 3, "linewidth": 1.2, **style}
+    (line,) = ax.plot(thetas[:, 0], thetas[:, 1], label=label or None, color=color, **style)
     ax.plot(*thetas[0], marker="o", markersize=8, markerfacecolor="none",
             color=line.get_color(), linestyle="none")
     return line
@@ -96,12 +142,20 @@ def plot_landscape(
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 4.8))
     draw_contours(ax, objective, bounds, levels)
-    for label, path in _as_mapping(trajectories).items():
+    paths = _as_mapping(trajectories)
+    colors = dict(zip(paths, method_colors(paths), strict=True))
+    # the longest path first, thickest, at the bottom: a short (slow) one stays on top of it
+    order = sorted(paths, key=lambda label: -_arc_length(_thetas(paths[label])))
+    handles = {}
+    for label, width in zip(order, widths(len(order)), strict=True):
+        path, shown = paths[label], label
         if isinstance(path, Trajectory) and path.diverged and label:
-            label += f" (diverged at step {path.steps})"
-        draw_path(ax, path, label)
-    if any(line.get_label()[:1] != "_" for line in ax.get_lines()):
-        ax.legend(loc="upper right", fontsize="small")
+            shown += f" (diverged at step {path.steps})"
+        handles[label] = draw_path(ax, path, shown, color=colors[label], linewidth=width,
+                                   markersize=2 + width)
+    labelled = [handles[label] for label in paths if label]
+    if labelled:
+        ax.legend(handles=labelled, loc="upper right", fontsize="small")
     ax.set_title(title if title is not None else objective.name)
     return ax
 
@@ -125,10 +179,11 @@ def plot_values(
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 4.0))
-    for label, curve in curves.items():
+    for (label, curve), width, color in zip(curves.items(), widths(len(curves)),
+                                            method_colors(curves), strict=True):
         values = curve.values if isinstance(curve, Trajectory) else np.asarray(curve, float)
-        ax.plot(np.arange(len(values)), values - offset, label=label,
-                **(styles or {}).get(label, {}))
+        style = {"color": color, "linewidth": width, **(styles or {}).get(label, {})}
+        ax.plot(np.arange(len(values)), values - offset, label=label, **style)
     if logy:
         ax.set_yscale("log")
     ax.set(xlabel=xlabel, ylabel=ylabel if not offset else ylabel + r" $- f^*$")
@@ -168,11 +223,12 @@ def plot_histories(histories: Mapping[str, object], ax: Axes | None = None,
                    what: str = "train_loss", title: str | None = None) -> Axes:
     """``cs551.nn.History`` records: the training loss (or ``what``) against the step."""
     ax = axes_or_new(ax)
-    for label, history in histories.items():
+    for (label, history), width, color in zip(histories.items(), widths(len(histories)),
+                                              method_colors(histories), strict=True):
         values = getattr(history, what)
         if history.diverged:
             label += " (diverged)"
-        ax.plot(history.steps[:len(values)], values, label=label)
+        ax.plot(history.steps[:len(values)], values, label=label, color=color, linewidth=width)
     ax.set(yscale="log", xlabel="step $k$", ylabel=what.replace("_", " "), title=title)
     ax.legend(fontsize="small")
     return ax

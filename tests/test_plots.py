@@ -51,3 +51,15 @@ def test_plot_values_plots_f_minus_offset_on_a_log_axis():
     ax = plot_values({"SGD": run}, offset=0.1, logy=False)
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), run.values - 0.1)
     assert ax.get_yscale() == "linear" and ax.get_ylabel().endswith("$- f^*$")
+
+
+def test_each_method_keeps_its_colour_and_no_two_curves_share_one():
+    from cs551.plots import METHOD_COLORS, method_color, method_colors, widths
+
+    assert method_color("RMSProp + Nesterov, lr=0.1") == METHOD_COLORS["RMSProp + Nesterov"]
+    assert method_color("gradient descent, lr=0.0019") == method_color("SGD")
+    assert method_color("batch 64") is None
+    colors = method_colors(["Newton (mu = 0)", "damped Newton, mu = 3", "saddle-free Newton"])
+    assert len(set(colors)) == 3 and colors[0] == METHOD_COLORS["Newton"]
+    assert method_colors(["batch 1", "batch 64"]) == [None, None]
+    assert widths(3) == pytest.approx([3.6, 2.4, 1.2]) and widths(1) == [1.2] and widths(0) == []

@@ -11,7 +11,7 @@ import numpy as np
 from cs551 import _validate as check
 from cs551.objectives import Rosenbrock, Saddle, ill_conditioned_quadratic
 from cs551.optim import SGD, AdaGrad, RMSProp, RMSPropNesterov, minimize
-from cs551.plots import draw_contours
+from cs551.plots import draw_contours, method_color
 from cs551.widgets import Explorer, Report, Row, new_figure, slider
 
 from .experiments import record
@@ -56,13 +56,13 @@ class AdaptiveExplorer(Explorer):
         fig.subplots_adjust(left=0.06, right=0.98, bottom=0.12, top=0.92, wspace=0.22)
         self.ax_path, self.ax_rate = fig.axes
         self.paths = {m: self.ax_path.plot([], [], marker="o", markersize=2, linewidth=1,
-                                           color=f"C{i}", label=m)[0]
-                      for i, m in enumerate(self.METHODS)}
+                                           color=method_color(m), label=m)[0]
+                      for m in self.METHODS}
         self.rates = {}
-        for i, method in enumerate(self.METHODS[1:3], start=1):
+        for method in self.METHODS[1:3]:
             for c, style_ in enumerate(("-", "--")):
                 (self.rates[method, c],) = self.ax_rate.plot(
-                    [], [], color=f"C{i}", linestyle=style_,
+                    [], [], color=method_color(method), linestyle=style_,
                     label=rf"{method}, $\theta_{c + 1}$")
         (self.gd_rate,) = self.ax_rate.plot([], [], color="C0", linestyle=":",
                                             label="gradient descent (both)")

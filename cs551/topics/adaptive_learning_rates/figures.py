@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from matplotlib.axes import Axes
 
-from cs551.plots import axes_or_new
+from cs551.plots import axes_or_new, method_color
 
 
 def draw_effective_rates(ax: Axes, rates: Mapping[str, np.ndarray],
@@ -19,7 +19,8 @@ def draw_effective_rates(ax: Axes, rates: Mapping[str, np.ndarray],
         rate = np.asarray(rate, dtype=float)
         for c in range(rate.shape[1]):
             name = coordinates[c] if c < len(coordinates) else rf"$\theta_{{{c + 1}}}$"
-            lines += ax.plot(np.arange(1, len(rate) + 1), rate[:, c], color=f"C{i}",
+            color = method_color(label) or f"C{i}"
+            lines += ax.plot(np.arange(1, len(rate) + 1), rate[:, c], color=color,
                              linestyle=("-", "--", ":", "-.")[c % 4], label=f"{label}, {name}")
     ax.set(yscale="log", xlabel="step $k$", ylabel=r"effective rate $\epsilon_{\mathrm{eff}}$")
     return lines
