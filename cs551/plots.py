@@ -220,11 +220,16 @@ def plot_step_errors(errors, tolerance: float | None = None, ax: Axes | None = N
 
 
 def plot_histories(histories: Mapping[str, object], ax: Axes | None = None,
-                   what: str = "train_loss", title: str | None = None) -> Axes:
-    """``cs551.nn.History`` records: the training loss (or ``what``) against the step."""
+                   what: str = "train_loss", title: str | None = None,
+                   colors: Mapping[str, str] | None = None) -> Axes:
+    """``cs551.nn.History`` records: the training loss (or ``what``) against the step.
+
+    A curve's colour is ``colors[label]`` if given, else its method's (``METHOD_COLORS``).
+    """
     ax = axes_or_new(ax)
     for (label, history), width, color in zip(histories.items(), widths(len(histories)),
                                               method_colors(histories), strict=True):
+        color = (colors or {}).get(label, color)
         values = getattr(history, what)
         if history.diverged:
             label += " (diverged)"

@@ -194,3 +194,18 @@ def test_explorer_follows_its_controls():
     ex.controls["activation"].value = "tanh"
     assert "upper bound for tanh" in ex.status.value
     assert ex.stats.activation == "tanh"
+
+
+def test_each_scheme_keeps_its_colour_in_every_figure():
+    from cs551.plots import plot_histories
+
+    assert ini.scheme_color("ReLU, He") == ini.SCHEME_COLORS["He"]
+    assert ini.scheme_color("tanh, large") == ini.SCHEME_COLORS["large"]
+    assert ini.scheme_color("Heavy ball") is None  # whole words only
+    stats = {f"ReLU, {s}": ini.signal_stds(3, 8, "relu", s, samples=4) for s in ("He", "large")}
+    fig = ini.plot_signal_stds(stats)
+    colors = [line.get_color() for line in fig.axes[0].get_lines()]
+    assert colors == [ini.SCHEME_COLORS["He"], ini.SCHEME_COLORS["large"]]
+    history = ini.train_deep("large", "tanh", hidden=(8,), steps=2, every=1)
+    ax = plot_histories({"large": history}, colors=ini.SCHEME_COLORS)
+    assert ax.get_lines()[0].get_color() == ini.SCHEME_COLORS["large"]
