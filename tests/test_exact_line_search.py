@@ -125,3 +125,18 @@ def test_explorer_follows_b_and_the_start():
     np.testing.assert_array_equal(explorer.run.thetas[0], [-0.6, 1.0])
     explorer.controls["steps"].value = 3
     assert explorer.run.steps == 3 and len(explorer.value_line.get_xdata()) == 4
+
+
+def test_the_zigzag_figure_shows_the_path_and_a_right_angle_at_each_turn():
+    from cs551.topics.exact_line_search import plot_zigzag, right_angle_marks
+
+    ax = plot_zigzag(b=0.25, steps=8)
+    labels = [line.get_label() for line in ax.get_lines()]
+    path = ax.get_lines()[labels.index("exact line search, 8 steps")].get_xydata()
+    assert len(path) == 9 and np.allclose(path[0], [0.25, 1.0])
+    steps = np.diff(path, axis=0)
+    lengths = np.linalg.norm(steps, axis=1)
+    cosines = np.sum(steps[:-1] * steps[1:], axis=1) / (lengths[:-1] * lengths[1:])
+    assert np.all(np.abs(cosines) < 1e-12)  # consecutive steps meet at right angles
+    marks = ax.get_lines()[labels.index("right angles")].get_xydata()
+    assert len(marks) == len(right_angle_marks(path))

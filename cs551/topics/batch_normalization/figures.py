@@ -72,6 +72,6 @@ def plot_running_average_lag(record, ax: Axes | None = None) -> Axes:
     before, after = record.lr[0], record.lr[-1]
     ax.text(record.switch, 0.95, rf" $\epsilon$: {before:g} $\to$ {after:g}", va="top",
             fontsize="small", transform=ax.get_xaxis_transform())
-    ax.set(xlabel="step", ylabel=r"|running mean $-\ \mathbb{E}[x]$| / $\sqrt{Var[x]}$",
+    ax.set(xlabel="step", ylabel=r"|running mean $-\ \mathbb{E}[x]$| / $\sqrt{\mathrm{Var}[x]}$",
            title=f"running average (momentum {record.momentum:g}) vs population statistics")
     return ax

@@ -13,20 +13,7 @@ from cs551.objectives import Quadratic
 from cs551.optim import Trajectory, minimize
 from cs551.widgets import Explorer, Report, Row, new_figure
 
-
-def _right_angle_marks(thetas: np.ndarray, turns: int = 8) -> np.ndarray:
-    """Small square corners at the first ``turns`` iterates where the path turns."""
-    corners = []
-    for k in range(1, min(len(thetas) - 1, turns + 1)):
-        incoming, outgoing = thetas[k] - thetas[k - 1], thetas[k + 1] - thetas[k]
-        lengths = np.linalg.norm(incoming), np.linalg.norm(outgoing)
-        if min(lengths) < 1e-3:
-            break
-        u_in, u_out = incoming / lengths[0], outgoing / lengths[1]
-        side = 0.3 * min(*lengths, 0.25)
-        p1 = thetas[k] - side * u_in
-        corners += [p1, p1 + side * u_out, thetas[k] + side * u_out, [np.nan, np.nan]]
-    return np.array(corners).reshape(-1, 2)
+from .figures import right_angle_marks
 
 
 class LineSearchExplorer(Explorer):
@@ -98,7 +85,7 @@ class LineSearchExplorer(Explorer):
                            strict=True):
             line.set_data(np.sqrt(b) * s * np.cos(t), s * np.sin(t))  # f = b s^2 / 2
         self.path.set_data(thetas[:, 0], thetas[:, 1])
-        self.corners.set_data(*_right_angle_marks(thetas).T)
+        self.corners.set_data(*right_angle_marks(thetas).T)
         self.start_marker.set_data([start[0]], [start[1]])
         ks = np.arange(len(thetas))
         positive = self.run.values > 0

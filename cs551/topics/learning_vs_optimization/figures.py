@@ -49,7 +49,8 @@ def plot_along_line(ts, zero_one, surrogate, ax: Axes | None = None) -> Axes:
     """The 0-1 loss (a staircase) and the NLL surrogate (smooth) along a line in theta."""
     ax = axes_or_new(ax)
     ax.step(ts, zero_one, where="mid", color="C3", label="0-1 loss")
-    ax.set(xlabel=r"$t$ in $\theta_0 + t\,d$", ylabel="0-1 loss (fraction wrong)")
+    ax.set(xlabel=r"$t$ in $\theta_0 + t\,d$")
+    ax.set_ylabel("0-1 loss (fraction wrong)", color="C3")  # each axis in its curve's colour
     twin = ax.twinx()
     twin.plot(ts, surrogate, color="C0", label="NLL (surrogate)")
     twin.set_ylabel("negative log-likelihood", color="C0")
