@@ -16,17 +16,18 @@ def plot_curvature_record(record, fig=None):
     """``CurvatureRecord``: the training loss, ||g|| and g^T H g, and the
     curvature share (1/2 eps^2 g^T H g) / (eps g^T g), against the step."""
     if fig is None:
-        fig = plt.figure(figsize=(12.0, 3.6), layout="constrained")
+        fig = plt.figure(figsize=(12.0, 3.8), layout="constrained")
     ax_loss, ax_g, ax_share = fig.subplots(1, 3)
     k = record.steps
     ax_loss.plot(k, record.loss, marker="o", markersize=3, label="training loss")
     ax_loss.plot(k, record.error, marker="o", markersize=3, label="training 0-1 loss")
-    ax_loss.set(yscale="log", xlabel="step", title="the network learns")
+    ax_loss.set(yscale="log", xlabel="step", ylabel="loss (log scale)", title="the network learns")
     ax_loss.legend(fontsize="small")
     ax_g.plot(k, record.grad_norm, marker="o", markersize=3, label=r"$\|g\|$ (RMS)")
     ax_g.plot(k, record.gHg, marker="s", markersize=3, label=r"$g^\top H g$")
     ax_g.axhline(0, color="0.6", linewidth=0.8)
-    ax_g.set(xlabel="step", title=r"$\|g\|$ stays, $g^\top Hg$ grows")
+    ax_g.set(xlabel="step", ylabel=r"$\|g\|$ and $g^\top H g$",
+             title=r"$\|g\|$ stays, $g^\top Hg$ grows")
     ax_g.legend(fontsize="small")
     ax_share.plot(k, record.curvature_share, marker="o", markersize=3, color="C3")
     ax_share.axhline(0, color="0.6", linewidth=0.8)

@@ -34,11 +34,13 @@ def plot_learning_curve(curve, ax: Axes | None = None) -> Axes:
     ax.plot(curve.sizes, curve.train_loss, "s-", color="C0", label="training NLL")
     ax.plot(curve.sizes, curve.heldout_error, "o--", color="C3", alpha=0.6,
             label="held-out 0-1 loss")
-    wrong = curve.train_error > 0  # a log scale cannot show the zeros
-    ax.plot(curve.sizes[wrong], curve.train_error[wrong], "s--", color="C0", alpha=0.6,
-            label=f"training 0-1 loss ({(~wrong).sum()} zeros not drawn)")
-    ax.set(xscale="log", yscale="log", xlabel="training examples $m$", ylabel="loss",
+    ax.plot(curve.sizes, curve.train_error, "s--", color="C0", alpha=0.6,
+            label="training 0-1 loss")
+    # log scale above 0.01, linear below: the training 0-1 loss's zeros stay on the plot
+    ax.set(xscale="log", xlabel="training examples $m$", ylabel="NLL and 0-1 loss",
            title="digits, softmax regression")
+    ax.set_yscale("symlog", linthresh=0.01)
+    ax.set_ylim(bottom=0)
     ax.set_xticks(curve.sizes, [str(m) for m in curve.sizes])
     ax.set_xticks([], minor=True)
     ax.legend(fontsize="small")

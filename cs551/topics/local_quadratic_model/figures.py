@@ -83,8 +83,8 @@ def plot_rate_against_lr(lambdas, lrs: np.ndarray | None = None, ax: Axes | None
                 color=("C0" if i == 0 else "C1") if end else "0.7",
                 label=(rf"$|1 - \eta\lambda_{{{'min' if i == 0 else 'max'}}}|$, "
                        rf"$\lambda$ = {lam:.3g}") if end else None)
-    ax.plot(lrs, convergence_rate(lambdas, lrs), color="k", linewidth=3, alpha=0.3,
-            label=r"rate $\max_i |1 - \eta\lambda_i|$")
+    ax.plot(lrs, convergence_rate(lambdas, lrs), color="k", linewidth=2, linestyle=(0, (4, 2)),
+            zorder=3, label=r"rate $\max_i |1 - \eta\lambda_i|$")  # dashed, on top: visible
     ax.axhline(1.0, color="0.5", linestyle=":")
     ax.axvline(limit, color="C3", linestyle="--", label=rf"$2/\lambda_{{max}}$ = {limit:.3g}")
     ax.plot([eta_star], [best_rate(lambdas)], "k*", markersize=12,
