@@ -155,7 +155,7 @@ def plot_landscape(
                                    markersize=2 + width)
     labelled = [handles[label] for label in paths if label]
     if labelled:
-        ax.legend(handles=labelled, loc="upper right", fontsize="small")
+        ax.legend(handles=labelled, loc="best", fontsize="small")  # where it covers least
     ax.set_title(title if title is not None else objective.name)
     return ax
 
