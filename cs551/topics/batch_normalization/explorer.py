@@ -44,7 +44,6 @@ class BatchNormExplorer(Explorer):
         for run in (runs or {}).values():
             if run.steps == self.steps:
                 self.cache[run.depth, run.lr, run.batchnorm] = run
-        self.shown: dict[bool, object] = {}
         style = {"description_width": "110px"}
         controls = {
             "depth": widgets.SelectionSlider(options=self.DEPTHS, value=depth, style=style,
@@ -78,7 +77,7 @@ class BatchNormExplorer(Explorer):
     def _show(self, depth: int, lr: float) -> Report:
         rows = []
         for bn in (False, True):
-            run = self.shown[bn] = self.run(depth, lr, bn)
+            run = self.run(depth, lr, bn)
             h = run.history
             loss = np.clip(h.train_loss, *self.YLIM)
             self.lines[bn].set_data(h.steps, loss)

@@ -121,14 +121,15 @@ class SGDExplorer(Explorer):
                        "steps": len(thetas) - 1, "diverged": diverged, "final_lr": final_lr,
                        "last_quarter": float(np.mean(tail)), "predicted": ball,
                        "examples": self.objective.examples_seen}
-        head = f"{schedule}, lr {lr:.3g}, batch {batch_size}, {len(thetas) - 1} steps"
+        r = self.result
+        head = f"{schedule}, lr {lr:.3g}, batch {batch_size}, {r['steps']} steps"
         if diverged:
             return Report(rows=[Row(head, "diverged"),
                                 Row("hint", "lower eps_0", panel_only=True)])
-        examples = self.objective.examples_seen
+        passes = r["examples"] / self.objective.m
         return Report(head + ":", [
             Row("final eps", f"{final_lr:.3g}"),
             Row("mean |theta - theta*|^2 over the last quarter",
-                f"{float(np.mean(tail)):.3g} (first-order ball {ball:.3g})"),
-            Row("examples processed", f"{examples} ({examples / self.objective.m:.3g} passes)",
-                panel_only=True)], indent=2)
+                f"{r['last_quarter']:.3g} (first-order ball {ball:.3g})"),
+            Row("examples processed", f"{r['examples']} ({passes:.3g} passes)", panel_only=True)],
+            indent=2)
