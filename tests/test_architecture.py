@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from cs551.topics import defined_names
+
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "cs551"
 SHARED = {"cs551.gradient_noise", "cs551.measure", "cs551.plots", "cs551.symbolic", "cs551.widgets"}
@@ -146,24 +148,13 @@ def test_imports_are_at_the_top_of_the_module(name):
             assert (name, target) in LOCAL_IMPORTS_ALLOWED, f"{name} imports {target} in a function"
 
 
-def public_definitions(name: str) -> list[str]:
-    tree = ast.parse(MODULES[name].read_text())
-    names = []
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.ClassDef):
-            names.append(node.name)
-        elif isinstance(node, ast.Assign):
-            names += [t.id for t in node.targets if isinstance(t, ast.Name)]
-    return [n for n in names if not n.startswith("_")]
-
-
 def test_one_name_per_meaning():
     """No two modules define the same public name (``_validate``'s checks read ``check.X``)."""
     seen: dict[str, str] = {}
     for name in MODULES:
         if name == "cs551._validate" or MODULES[name].name == "__init__.py":
             continue
-        for definition in public_definitions(name):
+        for definition in sorted(defined_names(MODULES[name])):
             assert definition not in seen, f"{definition}: in {seen[definition]} and {name}"
             seen[definition] = name
 
@@ -185,7 +176,7 @@ def users_of(word: str) -> set[str]:
 def test_a_shared_helper_holds_only_what_two_or_more_topics_use(name):
     """Each public name serves two topics (a notebook counts as its topic), or its own module."""
     text = MODULES[name].read_text()
-    for definition in public_definitions(name):
+    for definition in sorted(defined_names(MODULES[name])):
         users = users_of(definition)
         internal = len(re.findall(rf"\b{definition}\b", text)) > 1
         assert len(users) >= 2 or internal, f"{name}.{definition} serves only {users}"

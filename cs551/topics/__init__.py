@@ -19,19 +19,18 @@ from __future__ import annotations
 import ast
 import functools
 import importlib
-import importlib.util
+import sys
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 
 PARTS = ("experiments", "derivations", "figures", "explorer")
 
 
 @functools.cache
-def _defined(module: ModuleType) -> frozenset[str]:
-    """The public names a module defines at its top level (not those it imports)."""
+def defined_names(path: Path) -> frozenset[str]:
+    """The public names a module file defines at its top level (not those it imports)."""
     names = set()
-    for node in ast.parse(Path(module.__file__).read_text()).body:
+    for node in ast.parse(path.read_text()).body:
         if isinstance(node, ast.FunctionDef | ast.ClassDef):
             names.add(node.name)
         elif isinstance(node, ast.Assign | ast.AnnAssign):
@@ -41,22 +40,23 @@ def _defined(module: ModuleType) -> frozenset[str]:
 
 
 def reexport(home: str) -> tuple[Callable[[str], object], Callable[[], list[str]]]:
-    """The ``__getattr__`` and ``__dir__`` of a topic's home (PEP 562): a name is looked up
-    in the home's parts, each part imported on first use (so a test of ``experiments``
-    never loads the explorer's ipywidgets)."""
-
-    def parts():
-        for part in PARTS:
-            if importlib.util.find_spec(f"{home}.{part}") is not None:
-                yield importlib.import_module(f"{home}.{part}")
+    """The ``__getattr__`` and ``__dir__`` of a topic's home (PEP 562): a name is found in
+    the source of the home's parts, and only the part that defines it is imported (so a
+    test of ``experiments`` never loads the explorer's ipywidgets). A name once found is
+    kept on the home, so later lookups are ordinary attribute lookups."""
+    package = sys.modules[home]
+    folder = Path(package.__file__).parent
+    parts = {part: folder / f"{part}.py" for part in PARTS if (folder / f"{part}.py").exists()}
 
     def __getattr__(name: str) -> object:
-        for part in parts():
-            if name in _defined(part):
-                return getattr(part, name)
+        for part, path in parts.items():
+            if name in defined_names(path):
+                value = getattr(importlib.import_module(f"{home}.{part}"), name)
+                setattr(package, name, value)
+                return value
         raise AttributeError(f"module {home!r} has no attribute {name!r}")
 
     def __dir__() -> list[str]:
-        return sorted(set().union(*map(_defined, parts())) | set(PARTS))
+        return sorted(set().union(*map(defined_names, parts.values())) | set(parts))
 
     return __getattr__, __dir__
