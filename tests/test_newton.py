@@ -250,3 +250,22 @@ def test_damping_slider_decides_whether_newton_escapes_the_saddle():
                                minimize(Newton(3.0), Saddle(), Saddle().start, 2).thetas[:, 1])
     e.controls["y0"].value = 0.0  # on the axis nothing can leave
     assert abs(e.trajectories["saddle-free Newton"].theta[1]) == 0
+
+
+def test_saddle_runs_get_a_panel_each_so_no_path_hides_another():
+    import matplotlib.pyplot as plt
+
+    from cs551.topics.newton import plot_runs_side_by_side
+
+    f = Saddle()
+    runs = {"Newton": minimize(Newton(), f, f.start, 12),
+            "saddle-free Newton": minimize(SaddleFreeNewton(), f, f.start, 12),
+            "gradient descent": minimize(SGD(0.1), f, f.start, 40)}
+    fig = plot_runs_side_by_side(f, runs)
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in shown] == list(runs)  # the fourth panel is hidden
+    for ax, run in zip(shown, runs.values()):
+        paths = [line.get_xydata() for line in ax.get_lines() if len(line.get_xydata()) > 1]
+        assert len(paths) == 1 and np.allclose(paths[0], run.thetas)
+        assert ax.get_legend() is None and ax.get_ylabel()
+    plt.close(fig)

@@ -1,6 +1,6 @@
 """Notebook 09: Newton's method (``notebooks/09_newton.ipynb``).
 
-The topic's home: ``experiments``, ``derivations``.
+The topic's home: ``experiments``, ``derivations``, ``figures``.
 Every public name they define is an attribute of this package (``cs551.topics.reexport``).
 """
 
