@@ -316,3 +316,17 @@ def test_eigenvalue_sliders_and_best_lr(explorer):
 def test_explorer_notebook_text_is_short_and_stable(explorer):
     assert explorer._repr_mimebundle_()["text/plain"] == (
         "<EigenDecayExplorer: gradient descent in the Hessian's eigenbasis>")
+
+
+def test_eigen_component_figure_keys_each_colour_and_each_style():
+    import matplotlib.pyplot as plt
+
+    steps = 266  # as many as the diverging run of the notebook: dots must not merge into bands
+    alphas = np.outer(0.9 ** np.arange(steps + 1), [1.0, 2.0])
+    ax = qm.plot_eigen_components(alphas, alphas, labels=["a", "b"])
+    names = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert names[:2] == ["a", "b"] and names[2] == "measured" and names[3].startswith("predicted")
+    dots = [line for line in ax.get_lines() if line.get_marker() == "o"]
+    assert len(dots) == 2 and all(len(line.get_xdata()) <= 60 for line in dots)
+    assert [line.get_color() for line in dots] == ["C0", "C1"]
+    plt.close(ax.figure)

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
 
 from cs551.measure import loglog_slope
 from cs551.plots import axes_or_new
@@ -55,17 +56,22 @@ def plot_eigen_components(alphas: np.ndarray, predicted: np.ndarray | None = Non
     ax = axes_or_new(ax)
     alphas = np.abs(np.asarray(alphas, dtype=float))
     taus = np.arange(len(alphas))
+    every = max(1, len(taus) // 50)  # at most ~50 dots per curve: the line stays visible
     for i in range(alphas.shape[1]):
         label = labels[i] if labels is not None else rf"$|\alpha_{i + 1}|$"
-        ax.plot(taus, np.where(alphas[:, i] > 0, alphas[:, i], np.nan), "o", markersize=3,
-                color=f"C{i}", label=f"{label} measured")
+        ax.plot(taus[::every], np.where(alphas[::every, i] > 0, alphas[::every, i], np.nan),
+                "o", markersize=3.5, color=f"C{i}", label=label)
         if predicted is not None:
             ax.plot(np.arange(len(predicted)), np.abs(predicted[:, i]), color=f"C{i}",
-                    linewidth=1, label=r"$|1 - \eta\lambda|^\tau|\alpha^{(0)}|$"
-                    if i == 0 else None)
+                    linewidth=1)
+    handles, names = ax.get_legend_handles_labels()
+    if predicted is not None:  # what the two styles mean, in black: dots measured, line predicted
+        handles += [Line2D([], [], color="k", marker="o", markersize=3.5, linestyle="none"),
+                    Line2D([], [], color="k", linewidth=1)]
+        names += ["measured", r"predicted $|1 - \eta\lambda_i|^\tau|\alpha_i^{(0)}|$"]
     ax.set(yscale="log", xlabel=r"step $\tau$", ylabel=r"$|\alpha_i^\tau|$",
            title=title or "gradient descent, coordinate by coordinate")
-    ax.legend(fontsize="small")
+    ax.legend(handles, names, fontsize="small")
     return ax
 
 
