@@ -17,13 +17,13 @@ def plot_erm_curve(curve, ax: Axes | None = None) -> Axes:
     ax.errorbar(curve.sizes, curve.train, 2 * curve.train_se, marker="s", linestyle="none",
                 color="C0", label=r"empirical risk $J(\hat\theta)$ (measured)")
     ax.plot(curve.sizes, curve.predicted_risk, color="C3", linewidth=1,
-            label=r"$\frac{\sigma^2}{2}(1 + \frac{d}{m-d-1})$")
+            label=r"predicted $(\sigma^2/2)\,(1 + d/(m-d-1))$")
     ax.plot(curve.sizes, curve.predicted_train, color="C0", linewidth=1,
-            label=r"$\frac{\sigma^2}{2}(1 - \frac{d}{m})$")
+            label=r"predicted $(\sigma^2/2)\,(1 - d/m)$")
     ax.axhline(curve.bayes_risk, color="k", linestyle=":", label=r"$J^*(w) = \sigma^2/2$")
     ax.set(xscale="log", yscale="log", xlabel="training examples $m$",
            ylabel="risk at the ERM solution", title="empirical risk minimization overfits")
-    ax.legend(fontsize="small")
+    ax.legend()  # full size: the formulas stay legible
     return ax
 
 
