@@ -224,16 +224,27 @@ def plot_histories(histories: Mapping[str, object], ax: Axes | None = None,
                    colors: Mapping[str, str] | None = None) -> Axes:
     """``cs551.nn.History`` records: the training loss (or ``what``) against the step.
 
-    A curve's colour is ``colors[label]`` if given, else its method's (``METHOD_COLORS``).
+    A curve's colour is ``colors[label]`` if given, else its method's (``METHOD_COLORS``);
+    a method's second curve (another learning rate) keeps the colour and is dashed. A figure
+    of its own (no ``ax``) gets its legend beside the axes, where it covers no curve.
     """
+    own_figure = ax is None
     ax = axes_or_new(ax)
+    seen: set[str] = set()
     for (label, history), width, color in zip(histories.items(), widths(len(histories)),
                                               method_colors(histories), strict=True):
-        color = (colors or {}).get(label, color)
+        method = method_color(label)
+        color = (colors or {}).get(label, method or color)
+        dashed = method is not None and method in seen and label not in (colors or {})
+        seen.add(method)
         values = getattr(history, what)
         if history.diverged:
             label += " (diverged)"
-        ax.plot(history.steps[:len(values)], values, label=label, color=color, linewidth=width)
+        ax.plot(history.steps[:len(values)], values, label=label, color=color, linewidth=width,
+                linestyle="--" if dashed else "-")
     ax.set(yscale="log", xlabel="step $k$", ylabel=what.replace("_", " "), title=title)
-    ax.legend(fontsize="small")
+    if own_figure:
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    else:
+        ax.legend(fontsize="small")
     return ax

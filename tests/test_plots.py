@@ -1,5 +1,6 @@
 """Plot helpers draw what they are asked to, with the labels a reader needs."""
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -63,3 +64,25 @@ def test_each_method_keeps_its_colour_and_no_two_curves_share_one():
     assert len(set(colors)) == 3 and colors[0] == METHOD_COLORS["Newton"]
     assert method_colors(["batch 1", "batch 64"]) == [None, None]
     assert widths(3) == pytest.approx([3.6, 2.4, 1.2]) and widths(1) == [1.2] and widths(0) == []
+
+
+def test_histories_keep_one_colour_per_method_and_a_legend_off_the_curves():
+    from types import SimpleNamespace
+
+    from cs551.plots import METHOD_COLORS, plot_histories
+
+    def history(scale):
+        return SimpleNamespace(steps=np.arange(5), train_loss=scale * 0.5 ** np.arange(5.0),
+                               diverged=False)
+
+    runs = {"RMSProp, $\\epsilon = 0.01$": history(1), "RMSProp, $\\epsilon = 0.001$": history(2),
+            "SGD, $\\epsilon = 0.1$": history(3)}
+    ax = plot_histories(runs)
+    lines = ax.get_lines()
+    assert [line.get_color() for line in lines] == [METHOD_COLORS["RMSProp"]] * 2 + ["C0"]
+    assert [line.get_linestyle() for line in lines] == ["-", "--", "-"]
+    legend = ax.get_legend()
+    ax.figure.canvas.draw()
+    box, axes_box = legend.get_window_extent(), ax.get_window_extent()
+    assert box.x0 >= axes_box.x1  # beside the axes: it covers no curve
+    plt.close(ax.figure)
