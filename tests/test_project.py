@@ -175,3 +175,20 @@ def test_benchmark_scripts_still_run(script, args):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()
+
+
+def test_each_notebook_names_its_symbols_and_the_welcome_table_defines_them():
+    """Notation (issue 13): one table in 00_welcome; each notebook's first cell ends with the
+    symbols it uses, and every Greek letter there has a row in the table."""
+    cells = nbformat.read(ROOT / "notebooks/00_welcome.ipynb", 4).cells
+    table = next(cell.source for cell in cells if '<a id="notation"></a>' in cell.source)
+    defined = set(re.findall(r"\\([a-zA-Z]+)", "".join(
+        row.split("|")[1] for row in table.splitlines() if row.startswith("| $"))))
+    for path in NOTEBOOKS[1:]:
+        first = nbformat.read(path, 4).cells[0].source
+        line = first.strip().splitlines()[-1]
+        assert line.startswith("**Symbols** ([notation table](00_welcome.ipynb#notation)): "), (
+            f"{path.name}: the first cell does not end with its Symbols line")
+        greek = set(re.findall(r"\\(alpha|beta|gamma|delta|epsilon|eta|theta|kappa|lambda|mu"
+                               r"|rho|sigma|tau)\b", line))
+        assert greek <= defined, f"{path.name}: {greek - defined} missing from the table"

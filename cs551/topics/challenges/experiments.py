@@ -9,7 +9,7 @@ Each section is one challenge of the slide list, with what the notebook measures
   (H g by finite differences of the gradient, ``hessian_vector_product``).
 - **Local minima and weight-space symmetry**: ``permute_hidden_units`` and
   ``rescale_unit`` change theta but not the network's function;
-  ``count_equivalent_settings`` counts the (n!)^m permutations.
+  ``count_equivalent_settings`` counts the (n!)^h permutations (h hidden layers of n units).
 - **Saddle points**: ``classify_critical_point`` reads the signs of the Hessian's
   eigenvalues; ``positive_definite_fraction`` estimates how often a random symmetric
   (GOE) Hessian is positive definite, by dimension.
@@ -186,7 +186,7 @@ def hidden_sizes(net: Network) -> list[int]:
 
 
 def count_equivalent_settings(sizes: Sequence[int]) -> int:
-    """prod_l n_l! over the hidden layers: (n!)^m for m hidden layers of n units (slide
+    """prod_l n_l! over the hidden layers: (n!)^h for h hidden layers of n units (slide
     "Local minima (contd.)"). ``sizes`` lists the layer sizes as for ``nn.mlp``."""
     if len(sizes) < 3:
         raise ValueError(f"sizes must include at least one hidden layer, got {sizes!r}")
