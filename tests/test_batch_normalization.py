@@ -4,6 +4,7 @@ The transform, its backward pass and the inference statistics themselves are tes
 tests/test_batchnorm.py; this file tests what builds on them.
 """
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import sympy as sp
@@ -22,6 +23,7 @@ from cs551.nn import (
     mlp,
     running_average,
     set_population_statistics,
+    softmax_cross_entropy,
 )
 from cs551.topics import batch_normalization as bn
 from cs551.topics.batch_normalization import BatchNormExplorer
@@ -215,7 +217,8 @@ def test_bn_trains_at_a_learning_rate_where_plain_stalls(sweep):
     assert not plain.history.diverged and not with_bn.history.diverged
     assert plain.final_loss > 1.0  # stuck: cross-entropy of chance is log 10 = 2.3
     assert with_bn.final_loss < 0.3
-    assert with_bn.history.train_error[-1] < 0.1 < 0.4 < plain.history.train_error[-1]
+    # most images misclassified by the stalled run
+    assert with_bn.history.train_error[-1] < 0.1 < 0.5 < plain.history.train_error[-1]
     # the stalled run prints only its verdict, the healthy one its figures
     assert plain.outcome() == f"stalled: loss above {bn.STALLED} (chance: ln 10 = 2.30)"
     assert with_bn.outcome().startswith("loss 0.")
@@ -229,6 +232,7 @@ def test_the_stall_verdict_holds_under_other_machines_round_off(monkeypatch):
         add_roundoff_noise(monkeypatch, seed)
         runs = bn.compare_learning_rates(depth=6, lrs=(1.0, 3.0), steps=150)
         assert runs[1.0, False].final_loss > bn.STALLED + 0.2
+        assert runs[1.0, False].history.train_error[-1] > 0.5  # most images misclassified
         assert runs[3.0, True].final_loss < bn.STALLED - 0.1
 
 
@@ -372,3 +376,122 @@ def test_explorer_arguments_are_checked():
         BatchNormExplorer(depth=5)
     with pytest.raises(ValueError, match="lr must be one of"):
         BatchNormExplorer(lr=0.2)
+
+
+# --- vanishing gradients: ||dJ/dW_l|| per layer (the notebook's section 5) ---
+
+
+def test_weight_gradient_norms_match_finite_differences():
+    net = mlp([3, 5, 4, 2], activation="sigmoid", batchnorm=True)
+    theta = net.init(seed=1) + np.random.default_rng(2).normal(size=net.n_params) * 0.1
+    X, y = np.random.default_rng(3).normal(size=(8, 3)), np.arange(8) % 2
+    J = Classifier(net, X, y)
+    numeric = numerical_gradient(J.value, theta)  # J on all of X, one batch
+    dense = [i for i, layer in enumerate(net.layers) if isinstance(layer, Dense)]
+    expected = [np.linalg.norm(net.layers[i].split(net.params(numeric, i))[0]) for i in dense]
+    np.testing.assert_allclose(bn.weight_gradient_norms(net, theta, X, y), expected, rtol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def gradient_records():
+    """The notebook's cell: 6 hidden layers, lr 0.3, steps 0 and 150, ReLU and sigmoid."""
+    return {activation: {b: bn.layer_gradient_norms(6, 0.3, b, (0, 150), activation=activation)
+                         for b in (False, True)}
+            for activation in ("relu", "sigmoid")}
+
+
+def test_relu_networks_gradients_do_not_vanish(gradient_records):
+    for record in gradient_records["relu"].values():
+        assert record.norms.shape == (2, 7) and list(record.steps) == [0, 150]
+        assert np.all(record.first_to_last > 1)  # the first layer gets more than the last
+        assert 1.5 < record.first_to_last[0] < 3  # "about twice" at step 0
+    # the same runs as the sweep's lr = 0.3 panel: the table's J matches its losses
+    sweep_losses = {b: bn.digits_run(6, 0.3, b, steps=150).final_loss for b in (False, True)}
+    for b, record in gradient_records["relu"].items():
+        assert record.loss[-1] == pytest.approx(sweep_losses[b], rel=1e-9)
+
+
+def test_sigmoid_gradients_vanish_without_bn_and_not_with_it(gradient_records):
+    plain, with_bn = gradient_records["sigmoid"][False], gradient_records["sigmoid"][True]
+    assert np.all(plain.first_to_last < 1e-2)  # vanished, at step 0 and after training
+    # each layer down divides the gradient by about 4 (the sigmoid's slope is at most 1/4)
+    factors = plain.norms[0, 1:-1] / plain.norms[0, 2:]  # layers 2..6 against the one above
+    assert np.all((0.15 < factors) & (factors < 0.35))
+    assert plain.loss[-1] > 2.2  # still at chance, ln 10 = 2.30
+    assert np.all(with_bn.first_to_last >= 0.1)  # with BN the first layer keeps its share
+    assert np.all((0.5 < with_bn.first_to_last) & (with_bn.first_to_last < 2))
+    steps = with_bn.norms[:, :-1] / with_bn.norms[:, 1:]
+    assert np.all((0.5 < steps) & (steps < 2))  # no layer-to-layer decay at all
+    assert with_bn.loss[-1] < 0.5  # and it trains
+
+
+def test_bn_divides_by_the_small_spread_a_sigmoid_layer_passes_up():
+    """Why BN rescues the sigmoid network: the spread of a BN layer's input (sigma_B) after a
+    sigmoid layer is about the sigmoid's slope, so 1/sigma_B in the backward pass undoes it."""
+    net = bn.digits_mlp(6, True, activation="sigmoid")
+    X = digits().X_train
+    outs = net.activations(net.init(seed=0), X, train=True)
+    batchnorms = [i for i, layer in enumerate(net.layers) if isinstance(layer, BatchNorm)]
+    sigma_B = np.array([outs[i - 1].std(axis=0).mean() for i in batchnorms[1:]])
+    slopes = np.array([(outs[i + 1] * (1 - outs[i + 1])).mean() for i in batchnorms[1:]])
+    assert np.all(sigma_B < 0.3) and np.all(slopes < 0.25)
+    np.testing.assert_allclose(slopes / sigma_B, 1, atol=0.2)
+
+
+def test_the_gradient_table_holds_under_other_machines_round_off(gradient_records, monkeypatch):
+    """The notebook prints the ratios to 2 significant digits and J to 2 decimals."""
+    def table(records):
+        return [(f"{r.first_to_last[0]:#.2g}", f"{r.first_to_last[-1]:#.2g}", f"{r.loss[-1]:.2f}")
+                for pair in records.values() for r in pair.values()]
+
+    expected = table(gradient_records)
+    assert expected[2][:2] == ("0.00057", "0.0013")  # sigmoid, plain: two digits, not zero
+    add_roundoff_noise(monkeypatch, seed=1)
+    noisy = {a: {b: bn.layer_gradient_norms(6, 0.3, b, (0, 150), activation=a)
+                 for b in (False, True)} for a in ("relu", "sigmoid")}
+    assert table(noisy) == expected
+
+
+def test_layer_gradient_norms_checks_its_arguments():
+    with pytest.raises(ValueError, match="checkpoint must be an integer >= 0, got -1"):
+        bn.layer_gradient_norms(2, 0.1, True, checkpoints=(0, -1))
+    with pytest.raises(ValueError, match="activation must be one of"):
+        bn.layer_gradient_norms(2, 0.1, True, activation="softplus")
+
+
+def test_plot_gradient_norms_draws_both_networks_at_both_steps(gradient_records):
+    fig = bn.plot_gradient_norms({"ReLU": gradient_records["relu"],
+                                  "sigmoid": gradient_records["sigmoid"]})
+    try:
+        for ax in fig.axes:
+            assert ax.get_yscale() == "log" and ax.get_ylabel()
+            assert len(ax.get_lines()) == 4  # plain and BN, step 0 and step 150
+            np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), np.arange(1, 8))
+            assert all(float(t).is_integer() for t in ax.get_xticks())
+        labels = fig.axes[0].get_legend_handles_labels()[1]
+        assert labels == ["plain, step 0", "plain, step 150", "with BN, step 0",
+                          "with BN, step 150"]
+    finally:
+        plt.close(fig)
+
+
+def test_plain_relu_signal_shrinks_up_as_the_gradient_shrinks_down():
+    """Why the plain ReLU network's weight gradients do not vanish: dJ/dW_l = x^T dJ/dy_l, and
+    going up ||x|| shrinks by about the factor per layer by which ||dJ/dy|| shrinks going down."""
+    data = digits()
+    net = bn.digits_mlp(6, False)
+    theta = net.init(seed=0)
+    logits, caches = net.forward(theta, data.X_train)
+    _, dout = softmax_cross_entropy(logits, data.y_train)
+    inputs, grads = [], []
+    for i in reversed(range(len(net.layers))):
+        if isinstance(net.layers[i], Dense):
+            inputs.append(np.linalg.norm(caches[i]))  # a Dense layer caches its input x
+            grads.append(np.linalg.norm(dout))  # dJ/dy at its output
+        dout, _ = net.layers[i].backward(net.params(theta, i), caches[i], dout)
+    inputs, grads = np.array(inputs[::-1]), np.array(grads[::-1])  # layer 1 first
+    up = np.exp(np.mean(np.log(inputs[2:] / inputs[1:-1])))  # hidden layers 2..7, going up
+    down = np.exp(np.mean(np.log(grads[1:-1] / grads[2:])))  # the same layers, going down
+    assert 0.6 < up < 0.85 and 0.6 < down < 0.85  # about 1/sqrt(2) = 0.71 both ways
+    assert up == pytest.approx(down, rel=0.1)
+    assert np.all(grads[:-1] < grads[1:])  # the gradient does shrink on its way down

@@ -7,6 +7,8 @@ put to work on the digits:
   same initial weights and minibatches, over learning rates (BN trains at rates where the
   plain network stalls or diverges);
 - ``activation_statistics``: the spread of every layer's pre-activations during training;
+- ``layer_gradient_norms``: ||dJ/dW_l|| per layer, at initialization and after training
+  (BN and vanishing gradients);
 - ``rescaling_effect``: BN makes a layer's output invariant to the scale of its weights;
 - ``fold_network``: the inference network N_BN^inf, each BN folded into its Dense layer;
 - ``running_average_lag``: how far the running averages trail the population statistics.
@@ -70,10 +72,14 @@ def fold_network(net: Network, theta: np.ndarray) -> tuple[Network, np.ndarray]:
     return Network(layers), np.concatenate(params)
 
 
-def digits_mlp(depth: int, batchnorm: bool, width: int = 32) -> Network:
-    """A ReLU MLP for the 8 x 8 digits: 64 inputs, ``depth`` hidden layers of ``width``, 10 out."""
+def digits_mlp(depth: int, batchnorm: bool, width: int = 32, activation: str = "relu") -> Network:
+    """An MLP for the 8 x 8 digits: 64 inputs, ``depth`` hidden layers of ``width``, 10 out.
+
+    The hidden units are ReLUs unless ``activation`` names another of ``cs551.nn.ACTIVATIONS``.
+    """
     check.positive_int("depth", depth)
-    return mlp([64] + [check.positive_int("width", width)] * depth + [10], batchnorm=batchnorm)
+    return mlp([64] + [check.positive_int("width", width)] * depth + [10], activation,
+               batchnorm=batchnorm)
 
 
 STALLED = 1.2  # a training loss above this after the run: stalled (chance is ln 10 = 2.30)
@@ -195,6 +201,68 @@ def rescaling_effect(net: Network, theta: np.ndarray, X: np.ndarray, y: np.ndarr
     (out, grad), (out_scaled, grad_scaled) = results
     change = np.max(np.abs(out_scaled - out)) / np.max(np.abs(out))
     return float(change), float(np.linalg.norm(grad_scaled) / np.linalg.norm(grad))
+
+
+def weight_gradient_norms(net: Network, theta: np.ndarray, X: np.ndarray,
+                          y: np.ndarray) -> np.ndarray:
+    """||dJ/dW_l|| for every Dense layer l (first layer first), J the cross-entropy on (X, y).
+
+    The Frobenius norm of the gradient in each weight matrix W_l (biases, gamma and beta
+    left out), from one training-mode pass over all of X: for a BN network the batch
+    statistics are those of X, as when ``Classifier`` evaluates J on the training set.
+    The running averages are left alone.
+    """
+    with frozen_running_statistics(net):
+        logits, caches = net.forward(theta, X, train=True)
+        _, dlogits = softmax_cross_entropy(logits, y)
+        grad = net.backward(theta, caches, dlogits)  # dJ/dtheta
+    return np.array([np.linalg.norm(layer.split(net.params(grad, i))[0])  # ||dJ/dW_l||
+                     for i, layer in enumerate(net.layers) if isinstance(layer, Dense)])
+
+
+@dataclass
+class GradientRecord:
+    """``layer_gradient_norms``: per checkpoint step, ||dJ/dW_l|| of every layer and J itself."""
+
+    steps: np.ndarray
+    norms: np.ndarray  # (checkpoints, Dense layers): ||dJ/dW_l||, l = 1 .. depth + 1
+    loss: np.ndarray  # J(theta_k) on the training set
+    depth: int
+    lr: float
+    batchnorm: bool
+    activation: str
+
+    @property
+    def first_to_last(self) -> np.ndarray:
+        """||dJ/dW_1|| / ||dJ/dW_(depth+1)|| at each checkpoint: below 1, the gradient vanishes
+        on its way down to the first layer."""
+        return self.norms[:, 0] / self.norms[:, -1]
+
+
+def layer_gradient_norms(depth: int, lr: float, batchnorm: bool,
+                   checkpoints: Iterable[int] = (0, 150), *, activation: str = "relu",
+                   width: int = 32, batch_size: int = 32, seed: int = 0) -> GradientRecord:
+    """Vanishing gradients, measured: ||dJ/dW_l|| per layer at a few steps of training.
+
+    Trains as ``digits_run`` does (SGD(lr), the same initial weights and minibatches
+    with and without BN) and, at each checkpoint step k, computes the gradient of
+    the training loss J(theta_k) on all training images (``weight_gradient_norms``).
+    If the backward pass shrinks the gradient by a factor per layer, ||dJ/dW_1|| is
+    that factor to the power depth times ||dJ/dW_(depth+1)||.
+    """
+    checkpoints = sorted({check.non_negative_int("checkpoint", k) for k in checkpoints})
+    data = digits()
+    net = digits_mlp(depth, batchnorm, width, activation)
+    objective = Classifier(net, data.X_train, data.y_train, batch_size=batch_size, seed=seed)
+    norms, losses = [], []
+    with one_blas_thread():
+        for k, theta, _ in Run(SGD(lr), objective, net.init(seed=seed), checkpoints[-1],
+                               values=False):
+            if k in checkpoints:
+                norms.append(weight_gradient_norms(net, theta, data.X_train, data.y_train))
+                losses.append(objective.value(theta))
+    return GradientRecord(np.array(checkpoints), np.array(norms), np.array(losses), depth,
+                          float(lr), bool(batchnorm), activation)
 
 
 @dataclass

@@ -9,10 +9,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from cs551.plots import axes_or_new
 
 BN_STYLES = {False: {"color": "C0", "label": "plain"}, True: {"color": "C3", "label": "with BN"}}
+BN_MARKERS = {False: "o", True: "s"}
 
 
 def draw_training_loss(ax: Axes, history, batchnorm: bool) -> Line2D:
@@ -75,3 +77,32 @@ def plot_running_average_lag(record, ax: Axes | None = None) -> Axes:
     ax.set(xlabel="step", ylabel=r"|running mean $-\ \mathbb{E}[x]$| / $\sqrt{\mathrm{Var}[x]}$",
            title=f"running average (momentum {record.momentum:g}) vs population statistics")
     return ax
+
+
+def plot_gradient_norms(records: Mapping[str, Mapping[bool, object]], fig=None):
+    """``layer_gradient_norms``: ||dJ/dW_l|| against the layer l, one panel per network.
+
+    ``records`` maps a panel title (e.g. "ReLU") to {batchnorm: GradientRecord}. Plain in
+    blue circles, BN in red squares; the first checkpoint solid with filled markers, the
+    last dashed with open markers.
+    """
+    if fig is None:
+        fig = plt.figure(figsize=(4.5 * len(records), 3.8), layout="constrained")
+    axes = fig.subplots(1, len(records), sharey=True, squeeze=False)[0]
+    for ax, (title, pair) in zip(axes, records.items(), strict=True):
+        for bn in (False, True):
+            record, style = pair[bn], BN_STYLES[bn]
+            layers = np.arange(1, record.norms.shape[1] + 1)
+            for k in (0, len(record.steps) - 1):
+                first = k == 0
+                ax.plot(layers, record.norms[k], color=style["color"],
+                        marker=BN_MARKERS[bn], linestyle="-" if first else "--",
+                        markerfacecolor=style["color"] if first else "white",
+                        label=f"{style['label']}, step {record.steps[k]}")
+        ax.set(yscale="log", xlabel="layer $l$ (the last is the output layer)",
+               title=f"{title}, {record.depth} hidden layers, $\\epsilon$ = {record.lr:g}")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel(r"$\|\partial J / \partial W_l\|$")
+        ax.tick_params(labelleft=True)
+    axes[0].legend(fontsize="small", loc="lower center", ncols=2)
+    return fig
