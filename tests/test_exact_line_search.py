@@ -140,3 +140,14 @@ def test_the_zigzag_figure_shows_the_path_and_a_right_angle_at_each_turn():
     assert np.all(np.abs(cosines) < 1e-12)  # consecutive steps meet at right angles
     marks = ax.get_lines()[labels.index("right angles")].get_xydata()
     assert len(marks) == len(right_angle_marks(path))
+
+
+def test_your_turn_feedback_says_in_plain_words_what_is_off():
+    from cs551.grading import check_exact_step_expr, self_check
+    from cs551.linesearch_exercise import B, X, Y
+
+    assert self_check(check_exact_step_expr, None).startswith("Not answered yet")
+    wrong = self_check(check_exact_step_expr, (X**2 + Y**2) / (X**2 + B * Y**2))
+    assert wrong.startswith("Not yet.") and "the step size is wrong" in wrong
+    right = (X**2 + B**2 * Y**2) / (X**2 + B**3 * Y**2)
+    assert self_check(check_exact_step_expr, right, right="Right!") == "Right!"

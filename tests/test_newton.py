@@ -264,7 +264,7 @@ def test_saddle_runs_get_a_panel_each_so_no_path_hides_another():
     fig = plot_runs_side_by_side(f, runs)
     shown = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title() for ax in shown] == list(runs)  # the fourth panel is hidden
-    for ax, run in zip(shown, runs.values()):
+    for ax, run in zip(shown, runs.values(), strict=True):
         paths = [line.get_xydata() for line in ax.get_lines() if len(line.get_xydata()) > 1]
         assert len(paths) == 1 and np.allclose(paths[0], run.thetas)
         assert ax.get_legend() is None and ax.get_ylabel()

@@ -24,6 +24,23 @@ def draw_rng(seed: int | None) -> tuple[np.random.Generator, int]:
     return np.random.default_rng(seed), seed
 
 
+def self_check(check: Callable[..., None], *answers, right: str = "Right.") -> str:
+    """A notebook's "your turn" feedback: run one of the course's checks on the student's
+    answer and say in plain words whether it is right and, if not, what is off.
+
+    >>> from cs551.grading import check_exact_step_expr
+    >>> print(self_check(check_exact_step_expr, None))
+    Not answered yet: write your answer in the cell above, then run both cells.
+    """
+    if any(answer is None for answer in answers):
+        return "Not answered yet: write your answer in the cell above, then run both cells."
+    try:
+        check(*answers)
+    except AssertionError as error:
+        return f"Not yet. {error}"
+    return right
+
+
 def show(value) -> str:
     if isinstance(value, str):
         return value

@@ -20,7 +20,7 @@ def plot_runs_side_by_side(objective: Objective, runs: Mapping[str, Trajectory],
     nrows = -(-len(runs) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 4.0 * nrows),
                              squeeze=False, layout="constrained")
-    for ax, (label, run) in zip(axes.flat, runs.items()):
+    for ax, (label, run) in zip(axes.flat[:len(runs)], runs.items(), strict=True):
         plot_landscape(objective, {label: run}, ax=ax, title=label)
         ax.get_legend().remove()  # the title names the run
     for ax in axes.flat[len(runs):]:
