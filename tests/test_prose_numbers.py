@@ -61,9 +61,6 @@ ALLOWED: dict[str, dict[str, str]] = {
         "0.9": "a slider value the reader is asked to try (set `momentum` to 0.9)",
     },
     "01_learning_vs_optimization.ipynb": {
-        "898": "the size of the digits' training split the code asks for (risk.digits_split)",
-        "450": "the size of the digits' held-out split the code asks for (risk.digits_split)",
-        "180": "the size of the training set the code asks for (early-stopping experiment)",
         "0.125": "an exercise's answer (held-out NLL at m = 898, l2 = 1e-3), for the student "
         "to compute",
         "0.153": "an exercise's answer (held-out NLL at m = 898, l2 = 0)",
