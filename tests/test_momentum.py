@@ -8,8 +8,14 @@ import sympy as sp
 
 from cs551 import symbolic
 from cs551.nn import train_digits
-from cs551.objectives import Quadratic, Rosenbrock, ill_conditioned_quadratic, random_quadratic
-from cs551.optim import SGD, Momentum, Nesterov, minimize
+from cs551.objectives import (
+    GradientOracle,
+    Quadratic,
+    Rosenbrock,
+    ill_conditioned_quadratic,
+    random_quadratic,
+)
+from cs551.optim import SGD, Momentum, Nesterov, Run, minimize
 from cs551.topics import momentum as mom
 from cs551.topics.momentum import MomentumExplorer
 
@@ -167,13 +173,137 @@ def test_steps_to_tolerance_reports_divergence_and_timeouts():
 
 
 def test_digits_momentum_beats_sgd_at_the_same_rate_and_matches_the_effective_rate():
-    runs = {label: train_digits(opt, steps=200, every=200) for label, opt in
+    runs = {label: train_digits(opt, steps=200, every=5) for label, opt in
             {"sgd": SGD(0.02), "momentum": Momentum(0.02, 0.9), "nesterov": Nesterov(0.02, 0.9),
-             "effective": SGD(0.2)}.items()}
+             "effective": SGD(0.2), "momentum 0.99": Momentum(0.02, 0.99)}.items()}
     loss = {label: h.train_loss[-1] for label, h in runs.items()}
     assert not any(h.diverged for h in runs.values())
     assert loss["momentum"] < loss["sgd"] / 3 and loss["nesterov"] < loss["sgd"] / 3
     assert 1 / 1.5 < loss["momentum"] / loss["effective"] < 1.5
+    # the notebook leaves Nesterov out of the figure: its curve lies on momentum's
+    np.testing.assert_allclose(runs["nesterov"].train_loss, runs["momentum"].train_loss, rtol=0.05)
+    # alpha = 0.99: ahead of 0.9 for the first 50 steps, then it goes up and down, ends above
+    curve99, curve9 = runs["momentum 0.99"].train_loss, runs["momentum"].train_loss
+    assert np.all(curve99[1:11] < curve9[1:11])  # steps 5 .. 50
+    assert np.any(np.diff(curve99[10:]) > 0)  # the loss rises again after step 50
+    assert loss["momentum 0.99"] > 2 * loss["momentum"]
+
+
+# --- alpha raised during training -------------------------------------------------------------
+
+
+def test_momentum_schedules_follow_their_formulas():
+    steps = mom.momentum_steps((0.5, 0.9, 0.99), boundaries=(100, 400))
+    assert [steps(k) for k in (0, 99, 100, 399, 400, 10**6)] == [0.5, 0.5, 0.9, 0.9, 0.99, 0.99]
+    sutskever = mom.sutskever_momentum(0.99, every=250)
+    alphas = np.array([sutskever(k) for k in range(20_000)])
+    # the paper's formula, alpha_k = min(1 - 2^(-1 - log2(floor(k/250) + 1)), alpha_max)
+    paper = np.minimum(1 - 2.0 ** (-1 - np.log2(np.arange(20_000) // 250 + 1)), 0.99)
+    np.testing.assert_allclose(alphas, paper, atol=1e-15)
+    assert alphas[0] == 0.5 and alphas[250] == 0.75 and alphas.max() == 0.99
+    assert np.all(np.diff(alphas) >= 0)  # alpha only rises
+
+
+def test_scheduled_momentum_runs_the_box_with_alpha_k():
+    f = random_quadratic(4, kappa=30, seed=3)
+    fixed = minimize(Momentum(0.5, 0.9), f, np.ones(4), steps=60)
+    constant = minimize(mom.ScheduledMomentum(0.5, schedule=lambda k: 0.9), f, np.ones(4),
+                        steps=60)
+    np.testing.assert_array_equal(constant.thetas, fixed.thetas)
+    # scripted gradients: v_n = -eps sum_j (alpha_{j+1} ... alpha_{n-1}) g_j, alpha_k used at step k
+    grads = np.random.default_rng(4).normal(size=(12, 3))
+    schedule = mom.momentum_steps((0.2, 0.6, 0.95), boundaries=(3, 7))
+    script = iter(grads)
+    run = Run(mom.ScheduledMomentum(0.1, schedule=schedule),
+              GradientOracle(lambda theta: next(script), dim=3), np.zeros(3), 12, values=False)
+    for _ in run:
+        pass
+    expected = -0.1 * sum(math.prod(schedule(i) for i in range(j + 1, 12)) * grads[j]
+                          for j in range(12))
+    np.testing.assert_allclose(run.state.v, expected, atol=1e-15)
+
+
+def test_tuned_alpha_makes_the_flattest_direction_critically_damped():
+    f = mom.spread_quadratic(50, kappa=1e4)
+    alpha = mom.tuned_momentum(1.0, f.eigenvalues[0])
+    assert alpha == pytest.approx(0.99**2)
+    roots = mom.characteristic_roots("momentum", 1.0, alpha, f.eigenvalues[0])
+    np.testing.assert_allclose(roots, [0.99, 0.99], atol=1e-7)  # a double root at sqrt(alpha)
+    rate = mom.predicted_rate("momentum", 1.0, alpha, f.eigenvalues)
+    assert rate == pytest.approx(0.99, abs=1e-6)  # every direction: 1 - sqrt(eps lambda_min)
+    for other in (0.97, 0.975, 0.985, 0.99):  # any other fixed alpha is slower
+        assert mom.predicted_rate("momentum", 1.0, other, f.eigenvalues) > rate + 1e-4
+
+
+@pytest.fixture(scope="module")
+def schedule_race():
+    """The notebook's race: kappa = 1e4, eps = 1, 2500 steps, tol 1e-8, sigma 1e-4."""
+    bowl = mom.spread_quadratic(dim=50, kappa=1e4)
+    racers = mom.schedule_racers(lr=1.0, lam_min=bowl.eigenvalues[0], alphas=(0.5, 0.9, 0.99),
+                                 boundaries=(100, 400), every=25)
+    return mom.race_momentum_schedules(racers, bowl, steps=2500, tol=1e-8, sigma=1e-4)
+
+
+SCHEDULES = ("α: 0.5 → 0.9 → 0.99", "α: Sutskever et al.")
+
+
+def test_schedule_race_runs_are_stable_and_labelled(schedule_race):
+    assert list(schedule_race.clean) == ["α = 0.5", "α = 0.9", "α = 0.99",
+                                         "α = 0.9801 (tuned to κ)", *SCHEDULES]
+    for runs in (schedule_race.clean, schedule_race.noisy):
+        assert not any(run.diverged for run in runs.values())
+    # far from the edge of stability: eps lambda_max stays well below 2 (1 + alpha_k)
+    lam_max = mom.spread_quadratic(dim=50, kappa=1e4).eigenvalues[-1]
+    for run in schedule_race.clean.values():
+        opt = run.optimizer
+        alphas = ({opt.momentum} if isinstance(opt, Momentum)
+                  else {opt.momentum_at(k) for k in range(2500)})
+        assert all(opt.lr * lam_max < 0.7 * 2 * (1 + a) for a in alphas)
+    table = schedule_race.table()
+    assert "not reached" in table and all(len(line) <= 100 for line in table.splitlines())
+
+
+def test_raising_alpha_beats_each_fixed_alpha_of_the_slide_with_exact_gradients(schedule_race):
+    reached = schedule_race.reached
+    stepped, sutskever = (reached[label] for label in SCHEDULES)
+    tuned = reached["α = 0.9801 (tuned to κ)"]
+    assert reached["α = 0.5"] is None and reached["α = 0.9"] is None  # crawling at 2500 steps
+    assert stepped < 0.8 * reached["α = 0.99"]
+    assert tuned < 0.8 * stepped  # the tuned fixed alpha beats the stepped schedule ...
+    assert sutskever <= tuned  # ... and Sutskever's schedule is no slower than it
+    # alpha = 0.99 rings: its f is the highest of all for the first several hundred steps
+    values = {label: run.values for label, run in schedule_race.clean.items()}
+    others = np.max([v[:500] for label, v in values.items() if label != "α = 0.99"], axis=0)
+    assert np.all(values["α = 0.99"][20:500] > others[20:500])
+    # alpha = 0.5 and 0.9 clear the steep directions within a few dozen steps
+    assert all(values[label][50] < 1e-2 * values[label][0] for label in ("α = 0.5", "α = 0.9"))
+
+
+def test_with_noisy_gradients_raising_alpha_wins_early_and_ends_at_its_last_alphas_level(
+        schedule_race):
+    early, level = schedule_race.early, schedule_race.floor
+    fixed = [label for label in early if label not in SCHEDULES]
+    assert max(early[s] for s in SCHEDULES) < min(early[f] for f in fixed)
+    # the larger the final alpha, the higher f - f* stays
+    assert level["α = 0.9"] < level["α = 0.9801 (tuned to κ)"] < level["α = 0.99"]
+    for s in SCHEDULES:
+        assert level[s] == pytest.approx(level["α = 0.99"], rel=0.05)
+        assert level[s] > 3 * level["α = 0.9"]
+    # alpha = 0.5 and 0.9 are still falling at the end
+    for label in ("α = 0.5", "α = 0.9"):
+        tail = schedule_race.noisy[label].values[-1000:]
+        assert tail[-500:].mean() < 0.9 * tail[:500].mean()
+
+
+def test_schedule_race_does_not_depend_on_the_noise_seed():
+    bowl = mom.spread_quadratic(dim=50, kappa=1e4)
+    racers = mom.schedule_racers(lr=1.0, lam_min=bowl.eigenvalues[0])
+    for seed in (1, 2):
+        race = mom.race_momentum_schedules(racers, bowl, seed=seed)
+        early, level = race.early, race.floor
+        assert max(early[s] for s in SCHEDULES) < min(early[f] for f in early
+                                                      if f not in SCHEDULES)
+        assert all(level[s] > 3 * level["α = 0.9"] for s in SCHEDULES)
 
 
 # --- argument checks -----------------------------------------------------------------------
@@ -190,6 +320,25 @@ def test_bad_arguments_raise_clear_errors():
         mom.ConstantGradient([1.0, np.nan])
     with pytest.raises(ValueError, match="tol must be"):
         mom.steps_to_tolerance(SGD(0.1), Rosenbrock(), np.zeros(2), tol=0.0)
+    with pytest.raises(ValueError, match="boundaries must be 2 increasing steps"):
+        mom.momentum_steps((0.5, 0.9, 0.99), boundaries=(400, 100))
+    with pytest.raises(ValueError, match="values must be in"):
+        mom.momentum_steps((0.5, 1.0), boundaries=(10,))
+    with pytest.raises(ValueError, match="alpha_max must be in"):
+        mom.sutskever_momentum(1.0)
+    with pytest.raises(ValueError, match="every must be an integer"):
+        mom.sutskever_momentum(0.9, every=0)
+    with pytest.raises(ValueError, match="schedule must be a callable"):
+        mom.ScheduledMomentum(0.1, schedule=0.9)
+    bad = mom.ScheduledMomentum(0.1, schedule=lambda k: 0.9 if k < 2 else 1.0)
+    with pytest.raises(ValueError, match=r"schedule\(2\) must be in \[0, 1\), got 1.0"):
+        minimize(bad, ill_conditioned_quadratic(10), np.ones(2), steps=5)
+    with pytest.raises(ValueError, match="lr \\* lam_min must be < 1"):
+        mom.tuned_momentum(2.0, 0.5)
+    with pytest.raises(ValueError, match="sigma must be"):
+        mom.race_momentum_schedules({"m": Momentum(0.1)}, sigma=0.0)
+    with pytest.raises(ValueError, match="tail must be in"):
+        mom.race_momentum_schedules({"m": Momentum(0.1)}, steps=10, early_step=5, tail=20)
 
 
 # --- plots and explorer -----------------------------------------------------------------------
@@ -205,6 +354,33 @@ def test_plot_helpers_draw_one_curve_per_run():
     h = train_digits(SGD(0.02), steps=20, every=10)
     ax = plot_histories({"sgd": h})
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), h.train_loss)
+
+
+def test_figures_keep_one_colour_per_alpha():
+    ax = mom.plot_speeds({0.5: np.linspace(1, 2, 10), 0.99: np.linspace(1, 100, 10)})
+    assert [line.get_color() for line in ax.get_lines()] == ["C0", "C0", "C2", "C2"]
+    h = train_digits(SGD(0.02), steps=10, every=5)
+    ax = mom.plot_training_losses({"SGD, ε = 0.02": h, "momentum, α = 0.9": h,
+                                   "momentum, α = 0.99": h})
+    lines = ax.get_lines()
+    assert [line.get_color() for line in lines] == ["C0", "C1", "C2"]
+    assert [line.get_label() for line in lines][1] == r"momentum, $\alpha$ = 0.9"
+    assert ax.yaxis.get_minor_formatter().__class__.__name__ == "NullFormatter"
+
+
+def test_schedule_figure_draws_every_racer_in_three_panels(schedule_race):
+    axes = mom.plot_momentum_schedules(schedule_race, window=25)
+    n = len(schedule_race.clean)
+    assert [len(ax.get_lines()) for ax in axes] == [n, n + 1, n]  # + the tolerance line
+    assert all(ax.get_ylabel() for ax in axes)
+    colors = [line.get_color() for line in axes[1].get_lines()[:n]]
+    assert colors[:3] == ["C0", "C1", "C2"] and len(set(colors)) == n
+    # the noisy panel shows the running mean over 25 steps
+    noisy = schedule_race.noisy["α = 0.9"].values
+    np.testing.assert_allclose(axes[2].get_lines()[1].get_ydata()[0], noisy[:25].mean())
+    # alpha_k panel: 1 - alpha_k of the stepped schedule
+    np.testing.assert_allclose(axes[0].get_lines()[4].get_ydata()[[0, 100, 400]],
+                               [0.5, 0.1, 0.01], atol=1e-12)
 
 
 def test_explorer_updates_runs_status_and_image():

@@ -16,19 +16,35 @@ theta <- theta + v); this module holds what shows their claims:
   ``measured_rate`` reads the rate off a run.
 - ``steps_to_tolerance`` and ``race``: how many steps each optimizer needs to
   bring f - f* below a tolerance.
+- ``ScheduledMomentum`` with ``momentum_steps`` or ``sutskever_momentum``: alpha raised
+  during training (slide "Momentum": "this parameter can be adapted"), compared with
+  fixed alphas by ``race_momentum_schedules`` on ``spread_quadratic`` (noise-free) and
+  ``NoisyQuadratic`` (the same bowl with noisy gradients).
 """
 
 from __future__ import annotations
 
+import bisect
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from cs551 import _validate as check
-from cs551.objectives import GradientOracle, Objective
-from cs551.optim import SGD, Momentum, Nesterov, Optimizer, Run, Trajectory
+from cs551.measure import first_index
+from cs551.objectives import GradientOracle, Objective, Quadratic
+from cs551.optim import (
+    SGD,
+    LearningRate,
+    Momentum,
+    MomentumState,
+    Nesterov,
+    Optimizer,
+    Run,
+    Trajectory,
+    minimize,
+)
 
 
 class ConstantGradient(Objective):
@@ -190,3 +206,243 @@ def three_methods(lr: float, momentum: float) -> dict[str, Optimizer]:
     """Gradient descent, momentum and Nesterov with the same eps (and alpha)."""
     return {"gradient descent": SGD(lr), "momentum": Momentum(lr, momentum),
             "Nesterov": Nesterov(lr, momentum)}
+
+
+# --- alpha raised during training --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class momentum_steps:  # noqa: N801 -- a schedule is used like a function
+    """alpha_k raised in steps: ``values[i]`` from step ``boundaries[i - 1]`` on.
+
+    Slide "Momentum": "typical values for alpha are 0.5, 0.9, 0.99. However this
+    parameter can be adapted"; Goodfellow et al. (section 8.3.2): "typically it begins
+    with a small value and is later raised".
+
+    >>> schedule = momentum_steps((0.5, 0.9, 0.99), boundaries=(100, 400))
+    >>> schedule(0), schedule(100), schedule(5000)
+    (0.5, 0.9, 0.99)
+    """
+
+    values: tuple[float, ...] = (0.5, 0.9, 0.99)
+    boundaries: tuple[int, ...] = (100, 400)
+
+    def __post_init__(self):
+        for value in self.values:
+            check.unit_interval("values", value)
+        bounds = [check.positive_int("boundaries", b) for b in self.boundaries]
+        if len(bounds) != len(self.values) - 1 or bounds != sorted(set(bounds)):
+            raise ValueError(f"boundaries must be {len(self.values) - 1} increasing steps "
+                             f"(one fewer than values), got {self.boundaries!r}")
+
+    def __call__(self, k: int) -> float:
+        return self.values[bisect.bisect_right(self.boundaries, k)]
+
+
+@dataclass(frozen=True)
+class sutskever_momentum:  # noqa: N801 -- a schedule is used like a function
+    """The schedule of Sutskever, Martens, Dahl and Hinton (2013):
+
+        alpha_k = min(1 - 2^(-1 - log2(floor(k / every) + 1)), alpha_max)
+                = min(1 - 1 / (2 j), alpha_max),   j = floor(k / every) + 1,
+
+    so alpha = 0.5, 0.75, 0.833, 0.875, ... for ``every`` steps each, creeping towards 1
+    like 1 - every / (2k) (Nesterov's 1 - 3/k for convex problems), capped at
+    ``alpha_max``. The paper's period is 250 steps.
+
+    >>> schedule = sutskever_momentum(0.99, every=250)
+    >>> schedule(0), schedule(250), schedule(999), schedule(10**6)
+    (0.5, 0.75, 0.875, 0.99)
+    """
+
+    alpha_max: float = 0.99
+    every: int = 250
+
+    def __post_init__(self):
+        check.unit_interval("alpha_max", self.alpha_max)
+        check.positive_int("every", self.every)
+
+    def __call__(self, k: int) -> float:
+        j = k // self.every + 1
+        return min(1 - 1 / (2 * j), self.alpha_max)  # 2^(-1 - log2 j) = 1 / (2 j)
+
+
+@dataclass(frozen=True, eq=False)
+class ScheduledMomentum(Optimizer):
+    """SGD with momentum whose alpha follows a schedule k -> alpha_k -- the box of slide
+    "SGD with momentum" with alpha_k in place of alpha:
+
+        v <- alpha_k v - eps g
+        theta <- theta + v
+
+    With a constant schedule it is ``cs551.optim.Momentum`` step for step.
+
+    >>> opt = ScheduledMomentum(1.0, schedule=sutskever_momentum(0.99, every=25))
+    """
+
+    lr: LearningRate  # eps
+    schedule: Callable[[int], float] = field(kw_only=True)  # k -> alpha_k
+
+    def __post_init__(self):
+        if not callable(self.schedule):
+            raise ValueError(f"schedule must be a callable k -> alpha_k, got {self.schedule!r}")
+        super().__post_init__()
+
+    def init(self, theta):
+        return MomentumState(v=np.zeros_like(theta))  # initial velocity v = 0
+
+    def momentum_at(self, k: int) -> float:
+        """alpha_k, checked: a number in [0, 1)."""
+        return check.unit_interval(f"schedule({k})", self.schedule(k))
+
+    def update(self, objective, theta, state, lr):
+        momentum = self.momentum_at(state.k)  # alpha_k
+        v = state.v
+        g = objective.grad(theta)
+        v[:] = momentum * v - lr * g  # v <- alpha_k v - eps g
+        theta += v  # theta <- theta + v
+
+
+def spread_quadratic(dim: int = 50, kappa: float = 1e4) -> Quadratic:
+    """f = 1/2 sum_i lambda_i theta_i^2 with ``dim`` eigenvalues log-spaced from 1/kappa to 1.
+
+    Written in its eigenvector coordinates (H diagonal), which changes nothing for
+    momentum; the start theta_0 = (1, ..., 1) puts the same error along every
+    eigenvector, so the steep directions dominate f at first and the flat ones later.
+    """
+    dim = check.positive_int("dim", dim)
+    kappa = check.condition_number("kappa", kappa)
+    f = Quadratic(np.diag(np.geomspace(1 / kappa, 1.0, dim)),
+                  name=f"quadratic, {dim} eigenvalues from 1/κ to 1 (κ={kappa:g})")
+    f.start = np.ones(dim)
+    return f
+
+
+class NoisyQuadratic(Quadratic):
+    """A ``Quadratic`` whose gradient comes with noise: g = H theta - b + sigma xi, xi ~ N(0, I).
+
+    The simplest model of a minibatch gradient (unbiased, covariance sigma^2 I);
+    ``value`` and ``hess`` are the quadratic's own. The noise is seeded and ``Run``
+    calls ``reset()``, so every optimizer sees the same noise sequence.
+    """
+
+    def __init__(self, quadratic: Quadratic, sigma: float, seed: int = 0):
+        super().__init__(quadratic.H, quadratic.b,
+                         name=f"{quadratic.name}, noisy gradient (σ={sigma:g})")
+        self.start = quadratic.start
+        self.sigma = check.non_negative("sigma", sigma)
+        self.seed = check.non_negative_int("seed", seed)
+        self.reset()
+
+    def reset(self) -> None:
+        """Restart the noise from ``seed``."""
+        self.rng = np.random.default_rng(self.seed)
+
+    def value(self, theta):
+        theta = np.asarray(theta, dtype=float)
+        if theta.ndim == 1:  # one point: 1/2 theta^T H theta - b^T theta, without the grid
+            return 0.5 * theta @ (self.H @ theta) - self.b @ theta  # machinery (5x faster)
+        return super().value(theta)
+
+    def grad(self, theta):
+        g = super().grad(theta)
+        if self.sigma == 0:  # exact gradients
+            return g
+        return g + self.sigma * self.rng.standard_normal(self.dim)
+
+
+def tuned_momentum(lr: float, lam_min: float) -> float:
+    """The fixed alpha that makes the flattest direction critically damped at step eps:
+    alpha = (1 - sqrt(eps lambda_min))^2, where momentum's two roots for lambda_min meet
+    (discriminant (1 + alpha - eps lambda)^2 - 4 alpha = 0) at |z| = sqrt(alpha).
+
+    Larger alpha only slows the error along lambda_min down (|z| = sqrt(alpha)); smaller alpha
+    leaves a real root closer to 1. It needs lambda_min, i.e. the condition number.
+    """
+    lr, lam_min = check.positive("lr", lr), check.positive("lam_min", lam_min)
+    if lr * lam_min >= 1:
+        raise ValueError(f"lr * lam_min must be < 1, got {lr * lam_min!r}")
+    return (1 - math.sqrt(lr * lam_min)) ** 2
+
+
+def schedule_racers(lr: float, lam_min: float, alphas: Sequence[float] = (0.5, 0.9, 0.99),
+                    boundaries: Sequence[int] = (100, 400), every: int = 25
+                    ) -> dict[str, Optimizer]:
+    """The racers of notebook 06's schedule section, all with step ``lr``: momentum with each
+    fixed alpha of ``alphas`` (the slide's typical values) and with the alpha tuned to
+    ``lam_min`` (``tuned_momentum``); ``alphas`` raised in steps at ``boundaries``
+    (``momentum_steps``); Sutskever et al.'s schedule with period ``every``, capped at the
+    last alpha (``sutskever_momentum``)."""
+    racers: dict[str, Optimizer] = {f"α = {a:g}": Momentum(lr, a) for a in alphas}
+    alpha = tuned_momentum(lr, lam_min)
+    racers[f"α = {alpha:.4g} (tuned to κ)"] = Momentum(lr, alpha)
+    steps = momentum_steps(tuple(alphas), tuple(boundaries))
+    racers["α: " + " → ".join(f"{a:g}" for a in alphas)] = ScheduledMomentum(lr, schedule=steps)
+    racers["α: Sutskever et al."] = ScheduledMomentum(
+        lr, schedule=sutskever_momentum(alphas[-1], every=every))
+    return racers
+
+
+@dataclass(frozen=True)
+class MomentumScheduleRace:
+    """Fixed and scheduled alphas on the same bowl without and with gradient noise.
+
+    ``clean`` and ``noisy`` map each label to the trajectory; ``reached`` is the first
+    step with f - f* <= ``tol`` on the noise-free bowl (None: not within the run);
+    ``early`` and ``floor`` are f - f* on the noisy bowl at step ``early_step`` and its
+    mean over the last ``tail`` steps.
+    """
+
+    clean: dict[str, Trajectory]
+    noisy: dict[str, Trajectory]
+    tol: float
+    sigma: float
+    early_step: int
+    tail: int
+
+    @property
+    def reached(self) -> dict[str, int | None]:
+        return {label: first_index(run.values <= self.tol) for label, run in self.clean.items()}
+
+    @property
+    def early(self) -> dict[str, float]:
+        return {label: float(run.values[self.early_step]) for label, run in self.noisy.items()}
+
+    @property
+    def floor(self) -> dict[str, float]:
+        return {label: float(np.mean(run.values[-self.tail:])) for label, run in self.noisy.items()}
+
+    def table(self) -> str:
+        """One line per alpha: steps to ``tol`` without noise; f - f* early and at the end with."""
+        steps = len(next(iter(self.clean.values())).values) - 1
+        lines = [f"{'':<24}{'exact gradients':>16}   noisy gradients (σ = {self.sigma:g}): f - f*",
+                 f"{'':<24}{f'steps to {self.tol:g}':>16}   {f'at step {self.early_step}':>13}"
+                 f"   mean of steps {steps - self.tail + 1}-{steps}"]
+        for label in self.clean:
+            k = self.reached[label]
+            shown = "not reached" if k is None else f"{k:d}"
+            lines.append(f"{label:<24}{shown:>16}   {self.early[label]:>13.1e}"
+                         f"   {self.floor[label]:>12.1e}")
+        return "\n".join(lines)
+
+
+def race_momentum_schedules(racers: Mapping[str, Optimizer], objective: Quadratic | None = None,
+                            steps: int = 2500, tol: float = 1e-8, sigma: float = 1e-4,
+                            early_step: int = 500, tail: int = 500,
+                            seed: int = 0) -> MomentumScheduleRace:
+    """Run each optimizer ``steps`` steps on ``objective`` (default ``spread_quadratic()``,
+    f* = 0) from its start, with exact gradients and with noise ``sigma`` (``NoisyQuadratic``)."""
+    objective = spread_quadratic() if objective is None else objective
+    steps = check.positive_int("steps", steps)
+    if not 0 <= check.non_negative_int("early_step", early_step) <= steps:
+        raise ValueError(f"early_step must be in [0, {steps}], got {early_step!r}")
+    if not 1 <= check.positive_int("tail", tail) <= steps:
+        raise ValueError(f"tail must be in [1, {steps}], got {tail!r}")
+    sigma = check.positive("sigma", sigma)
+    runs = {}
+    for noise in (0.0, sigma):
+        problem = NoisyQuadratic(objective, noise, seed)  # noise 0: the exact gradient
+        runs[noise] = {label: minimize(opt, problem, objective.start, steps)
+                       for label, opt in racers.items()}
+    return MomentumScheduleRace(runs[0.0], runs[sigma], check.positive("tol", tol), sigma,
+                                early_step, tail)
