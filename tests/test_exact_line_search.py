@@ -151,3 +151,12 @@ def test_your_turn_feedback_says_in_plain_words_what_is_off():
     assert wrong.startswith("Not yet.") and "the step size is wrong" in wrong
     right = (X**2 + B**2 * Y**2) / (X**2 + B**3 * Y**2)
     assert self_check(check_exact_step_expr, right, right="Right!") == "Right!"
+
+
+def test_your_turn_feedback_waits_for_a_placeholder_to_be_replaced():
+    from cs551.grading import check_closed_form, self_check
+
+    def closed_form(b, k):
+        raise NotImplementedError("your line here")
+
+    assert self_check(check_closed_form, closed_form).startswith("Not answered yet")

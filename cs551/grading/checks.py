@@ -26,16 +26,20 @@ def draw_rng(seed: int | None) -> tuple[np.random.Generator, int]:
 
 def self_check(check: Callable[..., None], *answers, right: str = "Right.") -> str:
     """A notebook's "your turn" feedback: run one of the course's checks on the student's
-    answer and say in plain words whether it is right and, if not, what is off.
+    answer and say in plain words whether it is right and, if not, what is off. An answer
+    still ``None``, or a function that still raises ``NotImplementedError``, is not answered yet.
 
     >>> from cs551.grading import check_exact_step_expr
     >>> print(self_check(check_exact_step_expr, None))
     Not answered yet: write your answer in the cell above, then run both cells.
     """
+    not_yet = "Not answered yet: write your answer in the cell above, then run both cells."
     if any(answer is None for answer in answers):
-        return "Not answered yet: write your answer in the cell above, then run both cells."
+        return not_yet
     try:
         check(*answers)
+    except NotImplementedError:  # the exercise's placeholder is still in place
+        return not_yet
     except AssertionError as error:
         return f"Not yet. {error}"
     return right
