@@ -77,10 +77,6 @@ ALLOWED: dict[str, dict[str, str]] = {
         "0.83": "read off the figure above it (the true gradient's length, 0.830)",
     },
     "05_sgd.ipynb": {
-        "0.12": "tolerance of tests/test_sgd.py (slope within abs=0.12 of 1)",
-        "12": "tolerance of tests/test_sgd.py (each point within rtol=0.12)",
-        "3": "tolerance of tests/test_sgd.py (first order within rel=0.03)",
-        "4000": "run length of tests/test_sgd.py's schedule comparison (steps=4000)",
         "1078": "the size of the digits' training split (printed by notebook 02)",
     },
     "07_initialization.ipynb": {

@@ -2,6 +2,7 @@
 
 import math
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import sympy as sp
@@ -28,13 +29,15 @@ from cs551.topics.sgd import (
     SGDExplorer,
     linear_decay_sums,
     noise_ball_1d,
+    plot_cloud_panels,
     plot_last_iterates,
     plot_noise_ball,
+    plot_passes,
     plot_training_runs,
     robbins_monro_table,
 )
 
-from .helpers import PNG, assert_redraws
+from .helpers import PNG, add_roundoff_noise, assert_redraws
 
 
 @pytest.fixture(scope="module")
@@ -257,12 +260,47 @@ def test_decay_shrinks_the_cloud_on_both_landscapes(quad):
         assert sgd.tail_msd(decay, f.minimizer) < sgd.tail_msd(constant, f.minimizer) / 3
 
 
+def cloud_runs(f, sigma, lr, steps):
+    """The notebook's two runs on a landscape: constant eps, and linear decay to 1%."""
+    noisy = sgd.NoisyGradient(f, sigma)
+    return noisy, {f"constant ε = {lr:g}": minimize(SGD(lr), noisy, f.start, steps),
+                   "linear decay to 1%": minimize(SGD(linear_decay(lr, lr / 100, steps // 2)),
+                                                  noisy, f.start, steps)}
+
+
+def test_the_decayed_clouds_are_tight_but_off_the_minimum_along_the_flat_direction(quad):
+    """What notebook 05 says of its figure of the clouds."""
+    _, runs = cloud_runs(quad, 0.5, 0.5, 600)
+    (_, c_spread, _), (d_centre, d_spread, _) = (sgd.cloud(run, quad.minimizer)
+                                                 for run in runs.values())
+    assert d_spread < c_spread / 10  # the decay removes the noise ...
+    assert abs(d_centre[0]) > 0.2 and abs(d_centre[1]) < 0.1  # ... and freezes off theta*,
+    # along the flat direction theta_1
+    rosen = Rosenbrock()
+    _, runs = cloud_runs(rosen, 20, 2e-3, 3000)
+    (c_centre, _, _), (d_centre, d_spread, d_msd) = (sgd.cloud(run, rosen.minimizer)
+                                                     for run in runs.values())
+    assert np.all(c_centre < 0.8)  # the constant cloud lies below the minimum ...
+    assert abs(c_centre[1] - c_centre[0] ** 2) < 0.1  # ... along the valley floor y = x^2
+    assert d_spread < 0.01 and np.all(d_centre > 1.05)  # a clump past the minimum, up the valley
+    assert d_msd == pytest.approx(d_spread**2 + np.sum((d_centre - rosen.minimizer) ** 2))
+
+
 def test_iterates_are_minimizes_without_the_loss(least_squares, quad):
     thetas, diverged = sgd.iterates(SGD(0.1), least_squares, np.zeros(2), 50)
     run = minimize(SGD(0.1), least_squares, np.zeros(2), 50)
     assert not diverged and np.array_equal(thetas, run.thetas)  # same minibatches (reset)
     thetas, diverged = sgd.iterates(SGD(2.5), quad, quad.start, 500)
     assert diverged and len(thetas) < 501 and np.all(np.isfinite(thetas))
+
+
+def test_cloud_is_centre_spread_and_mean_squared_distance():
+    thetas = np.array([[9.0, 9.0], [1.0, 0.0], [3.0, 0.0]])
+    centre, spread, msd = sgd.cloud(thetas, np.zeros(2), fraction=2 / 3)
+    assert np.allclose(centre, [2.0, 0.0]) and spread == pytest.approx(1.0)
+    assert msd == pytest.approx(5.0) == spread**2 + 4.0
+    with pytest.raises(ValueError, match="fraction"):
+        sgd.cloud(thetas, np.zeros(2), 1.5)
 
 
 def test_tail_msd():
@@ -358,13 +396,105 @@ def test_examples_to_tolerance_reports_failure():
     assert not run.reached and run.steps == 50 and run.examples == 50
 
 
+# --- what SGD minimizes: fresh examples, then the same examples again ------------------------
+
+
+@pytest.fixture(scope="module")
+def passes():
+    """The notebook's run: 200 problems, M = 100, d = 50, m = 5, eps = 0.05, 10 passes."""
+    stream = sgd.RegressionSets(sets=200, M=100, d=50, batch_size=5, sigma=1.0, seed=0)
+    return sgd.train_in_passes(lr=0.05, passes=10, objective=stream)
+
+
+def test_regression_sets_risk_is_the_loss_on_fresh_examples():
+    J = sgd.RegressionSets(sets=20, M=40, d=10, batch_size=4, sigma=0.5, seed=3)
+    theta = np.random.default_rng(0).normal(scale=0.3, size=J.dim)
+    assert J.sample_risk(theta, 20_000) == pytest.approx(J.risk(theta), rel=0.01)
+    assert J.risk(J.w.ravel()) == pytest.approx(0.5 * 0.5**2)  # at theta = w: the noise only
+    assert np.allclose(np.linalg.norm(J.w, axis=1), 1)
+
+
+def test_regression_sets_gradient_minibatches_and_passes():
+    J = sgd.RegressionSets(sets=3, M=12, d=4, batch_size=12, seed=1)  # the full batch
+    theta = np.random.default_rng(2).normal(size=J.dim)
+    numeric = np.array([(J.value(theta + h) - J.value(theta - h)) / 2e-6
+                        for h in 1e-6 * np.eye(J.dim)])
+    np.testing.assert_allclose(J.grad(theta), numeric, rtol=1e-6, atol=1e-8)
+    assert J.minibatch_losses[-1] == pytest.approx(J.train_loss(theta))  # recorded before a step
+    J = sgd.RegressionSets(sets=3, M=12, d=4, batch_size=3, seed=1)
+    first = np.concatenate([J.sample() for _ in range(J.steps_per_pass)])
+    second = np.concatenate([J.sample() for _ in range(J.steps_per_pass)])
+    assert sorted(first) == sorted(second) == list(range(12))  # each pass: every example once
+    assert not np.array_equal(first, second)  # in a new order
+    J.reset()
+    assert np.array_equal(np.concatenate([J.sample() for _ in range(4)]), first)
+
+
+def test_first_pass_tracks_the_risk_then_the_gap_opens(passes):
+    """Slide "Minibatch": SGD minimizes generalization error on a stream of fresh data."""
+    gap, bound = passes.gap(), 0.03
+    assert abs(gap[0]) < min(bound, 3 * passes.first_pass_error())  # pass 1: unbiased
+    assert gap[1] > 5 * bound and gap[-1] > 15 * bound  # reused examples: the gap opens
+    assert np.all(np.diff(gap) > 0)  # ... wider with every pass
+    n = passes.steps_per_pass
+    assert np.argmin(passes.risk) == n  # J* is lowest at the end of pass 1 ...
+    assert passes.risk[n] < 0.8 * passes.risk[0]
+    assert passes.risk[-1] > passes.risk[n] + 0.15  # ... and climbs afterwards
+    ends = passes.train_loss[n::n]
+    assert ends[-1] < ends[0] - 0.05  # while J keeps falling
+    assert np.all(np.diff(passes.per_pass(passes.minibatch_loss)) < 1e-3)
+    assert passes.train_loss[n] < 0.6 * passes.risk[n]  # J on seen examples: optimistic in pass 1
+    assert passes.best_risk == 0.5 and passes.risk.min() > passes.best_risk
+
+
+def test_first_pass_gap_is_zero_on_average_and_the_second_is_not():
+    gaps = np.array([sgd.train_in_passes(0.05, 2, sgd.RegressionSets(sets=50, seed=seed)).gap()
+                     for seed in range(1, 21)])
+    standard_error = gaps[:, 0].std(ddof=1) / np.sqrt(len(gaps))
+    assert abs(gaps[:, 0].mean()) < 3 * standard_error
+    assert gaps[:, 1].min() > 0.15
+
+
+def test_printed_tables_survive_round_off(monkeypatch, passes, quad):
+    """The notebook prints these at a precision another machine's round-off cannot reach."""
+    rows = {}
+    for noisy in (False, True):
+        if noisy:
+            add_roundoff_noise(monkeypatch)
+        stream = sgd.RegressionSets(sets=200, M=100, d=50, batch_size=5, sigma=1.0, seed=0)
+        run = sgd.train_in_passes(lr=0.05, passes=10, objective=stream)
+        rows[noisy] = [run.table(), f"{run.first_pass_error():.3f}", int(np.argmin(run.risk))]
+        for f, sigma, lr, steps in [(quad, 0.5, 0.5, 600), (Rosenbrock(), 20, 2e-3, 3000)]:
+            for trajectory in cloud_runs(f, sigma, lr, steps)[1].values():
+                centre, spread, msd = sgd.cloud(trajectory, f.minimizer)
+                rows[noisy].append(f"{np.round(centre, 2) + 0.0} {spread:.2g} {msd:.3g}")
+    assert rows[True] == rows[False]
+    assert rows[False][0] == passes.table()
+
+
+def test_passes_check_their_arguments():
+    with pytest.raises(ValueError, match="batch_size"):
+        sgd.RegressionSets(M=100, batch_size=7)
+    for kwargs, name in [({"sets": 0}, "sets"), ({"d": 0}, "d"), ({"sigma": 0.0}, "sigma")]:
+        with pytest.raises(ValueError, match=name):
+            sgd.RegressionSets(**kwargs)
+    with pytest.raises(ValueError, match="lr"):
+        sgd.train_in_passes(0.0, 1)
+    with pytest.raises(ValueError, match="passes"):
+        sgd.train_in_passes(0.05, 0)
+    with pytest.raises(ValueError, match="objective"):
+        sgd.train_in_passes(0.05, 1, objective=ill_conditioned_quadratic(10))
+    with pytest.raises(ValueError, match="too large"):
+        sgd.train_in_passes(5.0, 10, objective=sgd.RegressionSets(sets=2, M=10, d=5))
+
+
 # --- the digits -------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def digits_runs():
     def run(lr, batch_size):
-        return train_digits(SGD(lr), steps=200, batch_size=batch_size, every=25)
+        return train_digits(SGD(lr), steps=200, batch_size=batch_size, every=5)  # as notebook 05
 
     return {"lr 0.01": run(0.01, 32), "lr 0.1": run(0.1, 32), "lr 2": run(2.0, 32),
             "constant B8": run(0.5, 8), "decay B8": run(linear_decay(0.5, 0.005, 200), 8),
@@ -381,13 +511,18 @@ def test_digits_linear_decay_calms_a_noisy_constant_rate(digits_runs):
     constant, decay = digits_runs["constant B8"], digits_runs["decay B8"]
     assert decay.train_loss[-1] < constant.train_loss[-1] / 3
     assert max(constant.train_loss[-4:]) > 2 * min(constant.train_loss)  # it jumps back up
-    assert np.all(np.diff(decay.train_loss) < 0)  # the decayed run goes down steadily
+    half = len(decay.train_loss) // 2
+    jumps = {name: np.max(np.diff(np.log(run.train_loss[half:])))
+             for name, run in [("constant", constant), ("decay", decay)]}
+    assert jumps["constant"] > np.log(2) and jumps["decay"] < np.log(1.1)  # calm in its 2nd half
 
 
 def test_digits_batch_size_one_is_the_noisiest(digits_runs):
     assert np.all(np.diff(digits_runs["B64"].train_loss) < 0)  # batch 64 goes down steadily
     assert np.max(np.diff(np.log(digits_runs["B1"].train_loss))) > np.log(1.5)  # batch 1 jumps up
     assert digits_runs["B1"].train_loss[-1] > digits_runs["B64"].train_loss[-1]
+    loss = np.array(digits_runs["B1"].train_loss)  # unstable, not just noisy: after its low ...
+    assert loss[np.argmin(loss):].max() > loss[0] > 3 * loss.min()  # ... above where it started
 
 
 # --- plots ------------------------------------------------------------------------------------
@@ -399,15 +534,50 @@ def test_plot_helpers(least_squares, quad, digits_runs):
     assert len(ax.get_lines()) == 3 and ax.get_xscale() == "log"
     runs = {"a": minimize(SGD(0.5), sgd.NoisyGradient(quad, 0.5), quad.start, 40)}
     ax = plot_last_iterates(quad, runs)
-    assert len(ax.get_lines()[-1].get_xdata()) == 10  # the last quarter of 41 iterates
-    assert "mean" in ax.get_legend().get_texts()[0].get_text()
+    (dots,) = [line for line in ax.get_lines() if line.get_label().startswith("a:")]
+    assert len(dots.get_xdata()) == 10  # the last quarter of 41 iterates
+    assert "spread" in dots.get_label() and "mean" in dots.get_label()
     fig = plot_training_runs({"x": {"lr 2": digits_runs["lr 2"]},
                               "y": {"lr 0.1": digits_runs["lr 0.1"]}})
     assert len(fig.axes) == 2
     assert "diverged" in fig.axes[0].get_legend().get_texts()[0].get_text()
+    fig.canvas.draw()
+    for ax in fig.axes:  # a y-label on every panel, no labels on the minor log ticks
+        assert ax.get_ylabel() == "train loss"
+        assert not any(label.get_text() for label in ax.yaxis.get_minorticklabels())
+        assert len([t for t in ax.yaxis.get_majorticklabels() if t.get_text()]) >= 2
     low, high = fig.axes[0].get_ylim()
     assert high == pytest.approx(10 * digits_runs["lr 2"].train_loss[0])
     assert 0 < low < digits_runs["lr 2"].train_loss[0]
+
+
+def test_cloud_panels_are_equally_tall_and_show_every_cloud(quad):
+    rosen = Rosenbrock()
+    panels = [cloud_runs(quad, 0.5, 0.5, 600), cloud_runs(rosen, 20, 2e-3, 3000)]
+    fig = plot_cloud_panels(panels, bounds=[None, ((-0.75, 1.75), (-0.5, 2.0))])
+    fig.canvas.draw()
+    left, right = fig.axes
+    assert left.get_position().height == pytest.approx(right.get_position().height, rel=0.02)
+    for ax in fig.axes:
+        assert ax.get_aspect() == 1.0  # contours undistorted
+        star, *others = ax.get_lines()
+        assert star.get_marker() == "*" and star.get_markerfacecolor() == "none"  # hollow, on top
+        assert star.get_zorder() > max(line.get_zorder() for line in others)
+        rings = [line for line in others if line.get_marker() == "o"]
+        assert len(rings) == 1  # the decayed clump, too tight to see without it
+        assert rings[0].get_color() == others[1].get_color()
+    assert right.get_xlim() == (-0.75, 1.75)
+    plt.close(fig)
+
+
+def test_plot_passes(passes):
+    ax = plot_passes(passes, sets=200)
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert any("J^*" in label for label in labels) and any("minibatch" in label for label in labels)
+    assert len(ax.get_lines()[0].get_xdata()) == len(passes.risk)
+    assert "200" in ax.get_ylabel() and ax.get_xlim() == (0, 10)
+    assert any("pass 1" in text.get_text() for text in ax.get_legend().get_texts())
+    plt.close(ax.figure)
 
 
 # --- the explorer -----------------------------------------------------------------------------

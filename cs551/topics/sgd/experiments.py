@@ -20,7 +20,11 @@ that show the slides' claims:
   descent process before the excess risk is below a tolerance.
 - ``NoisyGradient``: a 2-D landscape seen through noisy gradients, a model of
   minibatch noise for the course's landscapes (``tail_msd``: the size of the cloud
-  of its last iterates); ``train_digits``: the real problem.
+  of its last iterates, ``cloud``: its centre and spread); ``train_digits``: the real problem.
+- ``train_in_passes``: SGD on training sets drawn from a known distribution
+  (``RegressionSets``), read in passes: on the first pass the loss of each fresh
+  minibatch tracks the risk J*, on later passes the training loss falls away from it
+  (slide "Minibatch": SGD minimizes generalization error on a stream of data).
 """
 
 from __future__ import annotations
@@ -170,6 +174,21 @@ def tail_msd(thetas: np.ndarray, target: np.ndarray, fraction: float = 0.25) -> 
     check.in_interval("fraction", fraction, 0, 1, open_low=True)
     tail = thetas[len(thetas) - max(1, int(fraction * len(thetas))):]
     return float(np.mean(np.sum((tail - target) ** 2, axis=1)))
+
+
+def cloud(thetas: np.ndarray, target: np.ndarray,
+          fraction: float = 0.25) -> tuple[np.ndarray, float, float]:
+    """(centre, spread, mean squared distance) of the last ``fraction`` of the iterates (n, d).
+
+    The centre is the mean iterate, the spread the RMS distance to it; the mean squared
+    distance to ``target`` (``tail_msd``) is spread^2 + ||centre - target||^2.
+    """
+    thetas = np.asarray(getattr(thetas, "thetas", thetas), dtype=float)
+    check.in_interval("fraction", fraction, 0, 1, open_low=True)
+    tail = thetas[len(thetas) - max(1, int(fraction * len(thetas))):]
+    centre = tail.mean(axis=0)
+    spread = float(np.sqrt(np.mean(np.sum((tail - centre) ** 2, axis=1))))
+    return centre, spread, tail_msd(thetas, target, fraction)
 
 
 def first_order_msd(H: np.ndarray, covariance: np.ndarray, lr: float) -> float:
@@ -388,3 +407,182 @@ def examples_to_tolerance(optimizer: Optimizer, objective: LeastSquares, theta0:
         if k and excess <= tol:
             return ToleranceRun(True, k, objective.examples_seen, objective.m)
     return ToleranceRun(False, k, objective.examples_seen, objective.m)
+
+
+# --- what SGD minimizes: fresh examples, then the same examples again ------------------------
+
+
+class RegressionSets(Objective):
+    """``sets`` independent least-squares problems from one known distribution, read in passes.
+
+    Slide "Minibatch": SGD minimizes generalization error on minibatches drawn from a
+    stream of data. Each set is a training set of M examples of
+
+        x ~ N(0, I_d),   y = x^T w + sigma xi,   xi ~ N(0, 1),   ||w|| = 1  (a new w per set),
+
+    with the per-example loss L = 1/2 (x^T theta - y)^2, the training loss
+    J(theta) = 1/M sum_i L_i and the risk, exactly (x^T theta - y = x^T (theta - w) - sigma xi):
+
+        J*(theta) = E[L] = 1/2 (||theta - w||^2 + sigma^2),   minimal at theta = w: sigma^2 / 2.
+
+    theta stacks the sets' parameter vectors (``dim`` = sets * d) and ``grad`` returns each
+    set's minibatch gradient g = 1/m sum_{i in B} grad L_i, stacked: one SGD run trains all
+    sets at once and independently (like ``stacked_copies``). The minibatches come in
+    passes: each pass is a fresh seeded shuffle of the M indices cut into M/m minibatches
+    (the same indices in every set), so the first pass uses every example once. ``grad``
+    records the loss on its minibatch at the theta it is about to update
+    (``minibatch_losses``, averaged over the sets). ``value`` is the sum of the sets'
+    training losses (the function ``grad`` estimates the gradient of); ``train_loss`` and
+    ``risk`` are averages over the sets.
+    """
+
+    name = "least squares on training sets from a known distribution"
+
+    def __init__(self, sets: int = 100, M: int = 100, d: int = 50, batch_size: int = 5,
+                 sigma: float = 1.0, seed: int = 0):
+        self.sets = check.positive_int("sets", sets)
+        self.M = check.positive_int("M", M)
+        self.d = check.positive_int("d", d)
+        self.batch_size = check.positive_int("batch_size", batch_size)
+        if M % batch_size:
+            raise ValueError(f"batch_size must divide M = {M} (whole passes), got {batch_size!r}")
+        self.sigma = check.positive("sigma", sigma)
+        self.seed = check.non_negative_int("seed", seed)
+        rng = np.random.default_rng(seed)
+        self.X = rng.standard_normal((sets, M, d))
+        w = rng.standard_normal((sets, d))
+        self.w = w / np.linalg.norm(w, axis=1, keepdims=True)  # ||w|| = 1
+        self.y = (self.X @ self.w[:, :, None])[..., 0] + sigma * rng.standard_normal((sets, M))
+        self.dim = sets * d
+        self.minimizer = None  # of J*: w; of J: each set's least-squares fit
+        self.reset()
+
+    @property
+    def steps_per_pass(self) -> int:
+        """M / m: the SGD steps that use every training example once."""
+        return self.M // self.batch_size
+
+    def reset(self) -> None:
+        """Restart the stream of minibatches (pass 1 again) and forget the recorded losses."""
+        self.rng = np.random.default_rng(self.seed + 1)  # the order; the data used seed
+        self.order = np.arange(0)
+        self.minibatch_losses: list[float] = []
+
+    def sample(self) -> np.ndarray:
+        """The next minibatch's indices: the next m of this pass's shuffle (a new pass when
+        the last one is used up)."""
+        if len(self.order) == 0:
+            self.order = self.rng.permutation(self.M)
+        batch, self.order = self.order[:self.batch_size], self.order[self.batch_size:]
+        return batch
+
+    def _residuals(self, theta, idx=None) -> np.ndarray:
+        """x_i^T theta_s - y_i for the examples idx (default: all) of every set s: (sets, n)."""
+        thetas = np.asarray(theta, dtype=float).reshape(self.sets, self.d, 1)
+        X, y = (self.X, self.y) if idx is None else (self.X[:, idx], self.y[:, idx])
+        return (X @ thetas)[..., 0] - y
+
+    def grad(self, theta):
+        idx = self.sample()
+        r = self._residuals(theta, idx)
+        self.minibatch_losses.append(float(0.5 * np.mean(r**2)))  # before the step uses it
+        g = (r[:, None, :] @ self.X[:, idx])[:, 0] / len(idx)  # 1/m sum_i grad L_i, per set
+        return g.ravel()
+
+    def value(self, theta):
+        return self.sets * self.train_loss(theta)
+
+    def train_loss(self, theta: np.ndarray) -> float:
+        """J(theta): the loss on all M training examples, averaged over the sets."""
+        return float(0.5 * np.mean(self._residuals(theta) ** 2))
+
+    def risk(self, theta: np.ndarray) -> float:
+        """J*(theta) = 1/2 (||theta - w||^2 + sigma^2), exactly, averaged over the sets."""
+        thetas = np.asarray(theta, dtype=float).reshape(self.sets, self.d)
+        return float(0.5 * (np.mean(np.sum((thetas - self.w) ** 2, axis=1)) + self.sigma**2))
+
+    def sample_risk(self, theta: np.ndarray, n: int, seed: int = 1) -> float:
+        """J* estimated as the mean loss on n fresh examples per set (a held-out set)."""
+        rng = np.random.default_rng(check.non_negative_int("seed", seed))
+        X = rng.standard_normal((self.sets, check.positive_int("n", n), self.d))
+        y = (X @ self.w[:, :, None])[..., 0] + self.sigma * rng.standard_normal((self.sets, n))
+        thetas = np.asarray(theta, dtype=float).reshape(self.sets, self.d, 1)
+        return float(0.5 * np.mean(((X @ thetas)[..., 0] - y) ** 2))
+
+
+@dataclass(frozen=True)
+class Passes:
+    """What ``train_in_passes`` recorded.
+
+    ``minibatch_loss[k]``: the loss on step k+1's minibatch at theta_k, before the step;
+    ``risk[k]`` = J*(theta_k) and ``train_loss[k]`` = J(theta_k) for k = 0 .. steps;
+    ``steps_per_pass`` = M / m; ``best_risk`` = sigma^2 / 2, the smallest J* of any theta;
+    ``theta`` the last iterate.
+    """
+
+    minibatch_loss: np.ndarray
+    risk: np.ndarray
+    train_loss: np.ndarray
+    steps_per_pass: int
+    best_risk: float
+    theta: np.ndarray
+
+    @property
+    def passes(self) -> int:
+        """The number of passes over the training set."""
+        return len(self.minibatch_loss) // self.steps_per_pass
+
+    def per_pass(self, values: np.ndarray) -> np.ndarray:
+        """The mean of per-step ``values`` over each pass (steps k of pass p: theta_k with
+        (p - 1) M/m <= k < p M/m)."""
+        n = self.passes * self.steps_per_pass
+        return np.asarray(values[:n]).reshape(self.passes, self.steps_per_pass).mean(axis=1)
+
+    def gap(self) -> np.ndarray:
+        """Per pass: mean of J*(theta_k) - (loss on the minibatch at theta_k): ~0 on pass 1."""
+        return self.per_pass(self.risk[:-1] - self.minibatch_loss)
+
+    def first_pass_error(self) -> float:
+        """The standard error of pass 1's gap: on pass 1 each minibatch is fresh, so the
+        differences J*(theta_k) - (its loss) are uncorrelated, mean 0; this is their
+        standard deviation over sqrt(M/m)."""
+        n = self.steps_per_pass
+        diffs = self.risk[:n] - self.minibatch_loss[:n]
+        return float(np.std(diffs, ddof=1) / np.sqrt(n))
+
+    def table(self) -> str:
+        """Per pass: the minibatch loss, J*, their gap, and J at the end of the pass."""
+        rows = [f"{'pass':>4}  {'minibatch loss':>14}  {'held-out J*':>11}  {'gap':>6}  "
+                f"{'training loss J at the end':>26}"]
+        ends = self.train_loss[self.steps_per_pass::self.steps_per_pass]
+        for p, (mb, risk, gap, end) in enumerate(zip(
+                self.per_pass(self.minibatch_loss), self.per_pass(self.risk[:-1]), self.gap(),
+                ends, strict=True), start=1):
+            rows.append(f"{p:4d}  {mb:14.3f}  {risk:11.3f}  {gap:6.3f}  {end:26.3f}")
+        return "\n".join(rows)
+
+
+def train_in_passes(lr: float, passes: int, objective: RegressionSets | None = None) -> Passes:
+    """SGD (constant eps = ``lr``) for ``passes`` passes over ``objective``'s training sets.
+
+    Starts at theta = 0 and records, at every iterate theta_k, the risk J*(theta_k) and the
+    training loss J(theta_k), and the loss of each minibatch before its step. On pass 1
+    the minibatch is fresh, independent of theta_k, so E[g] = grad J*(theta_k) and its loss
+    is an unbiased estimate of J*(theta_k) (Goodfellow et al., section 8.1.3); from pass 2 on
+    the examples have been used, and g estimates grad J instead.
+    """
+    lr = check.positive("lr", lr)
+    passes = check.positive_int("passes", passes)
+    objective = RegressionSets() if objective is None else objective
+    if not isinstance(objective, RegressionSets):
+        raise ValueError(f"objective must be a RegressionSets, got {objective!r}")
+    risk, train = [], []
+    run = Run(SGD(lr), objective, np.zeros(objective.dim), passes * objective.steps_per_pass,
+              values=False)
+    for _, theta, _ in run:
+        risk.append(objective.risk(theta))  # J*(theta_k)
+        train.append(objective.train_loss(theta))  # J(theta_k)
+    if run.diverged:
+        raise ValueError(f"lr = {lr} is too large: SGD diverged on {objective.name}")
+    return Passes(np.array(objective.minibatch_losses), np.array(risk), np.array(train),
+                  objective.steps_per_pass, 0.5 * objective.sigma**2, run.theta.copy())
