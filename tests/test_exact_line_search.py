@@ -160,3 +160,25 @@ def test_your_turn_feedback_waits_for_a_placeholder_to_be_replaced():
         raise NotImplementedError("your line here")
 
     assert self_check(check_closed_form, closed_form).startswith("Not answered yet")
+
+
+def test_the_explorer_opens_as_the_notebook_describes_it():
+    """Notebook 11 builds LineSearchExplorer(b=0.25, steps=20) and asks the student to untick
+    the exercise's start: from (b, 1) f falls by exactly rho^2 per iteration, from another
+    start by less (below the worst-case line)."""
+    explorer = LineSearchExplorer(b=0.25, steps=20)
+    rho = 0.75 / 1.25
+    summary = explorer.summary().splitlines()
+    assert summary[0] == "b = 0.25, start = (0.25, 1.00), 20 iterations"
+    assert summary[1] == "f(theta_k+1) / f(theta_k): 0.360000 to 0.360000 (rho^2 = 0.360000)"
+    f_0 = (0.25**2 + 0.25 * 1.0**2) / 2
+    assert explorer.run.value == pytest.approx(f_0 * rho**40, rel=1e-9)
+    assert summary[2] == f"f after 20 iterations: {f_0 * rho**40:.3e}"
+    explorer.controls["exercise_start"].value = False
+    explorer.controls["x0"].value, explorer.controls["y0"].value = -0.5, 0.8
+    ratios = explorer.run.values[1:] / explorer.run.values[:-1]
+    assert np.all(ratios < rho**2 - 0.1)  # well below the worst case
+    assert np.allclose(ratios, ratios[0], rtol=1e-9)  # and constant, as the notebook says
+    worst_case = explorer.run.values[0] * rho ** (2 * np.arange(21))  # the line drawn
+    np.testing.assert_allclose(explorer.rate.get_ydata(), worst_case)
+    assert np.all(explorer.value_line.get_ydata()[1:] < explorer.rate.get_ydata()[1:])
