@@ -9,9 +9,10 @@ import sympy as sp
 
 from cs551.data import digits
 from cs551.gradcheck import numerical_gradient, numerical_jacobian, relative_error
+from cs551.grading import self_check
 from cs551.nn import Classifier, mlp
 from cs551.objectives import Cliff, Quadratic, Saddle, random_quadratic
-from cs551.optim import SGD, ClipGradNorm, minimize
+from cs551.optim import SGD, ClipGradNorm, clip_by_norm, minimize
 from cs551.topics import challenges as ch
 from cs551.topics.challenges import CliffExplorer
 
@@ -285,6 +286,7 @@ def test_cliff_explorer_shows_both_runs(explorer):
     assert max(lengths) <= 0.5 + 1e-12
     assert bytes(explorer.image.value).startswith(PNG)
     assert "no clipping: longest step 10.2" in explorer.summary()
+    assert "clipped: longest step 0.5," in explorer.summary()  # the state the notebook describes
     assert repr(explorer) and "CliffExplorer" in explorer._repr_mimebundle_()["text/plain"]
 
 
@@ -292,6 +294,7 @@ def test_cliff_explorer_sliders_rerun_and_redraw(explorer):
     assert_redraws(explorer, "max_norm", 30.0)  # never clips the edge's gradient (about 20)
     plain, clipped = explorer.runs.values()
     assert np.array_equal(plain.thetas, clipped.thetas)
+    assert "clipped: longest step 10.2," in explorer.summary()  # the notebook's "set it to 30"
     assert explorer.cap.get_data()[1][0] == pytest.approx(0.5 * 30.0)
     explorer.controls["steps"].value = 10
     assert len(explorer.lines["clipped"].get_data()[0]) == 11
@@ -379,3 +382,71 @@ def test_quadratic_step_change_of_an_indefinite_hessian_matches_too():
     for lr in (0.1, 1.0, 3.0):
         actual = q.value(theta - lr * g) - q.value(theta)
         assert actual == pytest.approx(ch.gradient_step_change(q.H, g, lr))
+
+
+# --- the notebook's "your turn" checks ---------------------------------------------------------
+
+
+def assert_explains(check, student, words):
+    """The check fails ``student`` with a plain-words message containing ``words``, the same
+    every time (nbval compares it), in lines a notebook shows unwrapped."""
+    verdict = self_check(check, student)
+    assert verdict.startswith("Not yet.") and words in verdict, verdict
+    assert verdict == self_check(check, student)
+    assert max(len(line) for line in verdict.splitlines()) < 100
+    assert "None" not in verdict and "nan" not in verdict
+
+
+def placeholder(*args):
+    raise NotImplementedError("your line here")
+
+
+def test_critical_step_check_passes_right_answers_and_explains_wrong_ones():
+    assert self_check(ch.check_critical_step, lambda H, g: 2 * (g @ g) / (g @ H @ g)) == "Right."
+    assert self_check(ch.check_critical_step, ch.critical_lr) == "Right."
+    assert self_check(ch.check_critical_step, placeholder).startswith("Not answered yet")
+    # the best step along g (exact line search) is half the threshold
+    assert_explains(ch.check_critical_step, lambda H, g: g @ g / (g @ H @ g), "twice that")
+    assert_explains(ch.check_critical_step, lambda H, g: 2 * (g @ g) / (g @ g), "Hint")
+    assert_explains(ch.check_critical_step, lambda H, g: 2 * g * g / (g @ H @ g),
+                    "not one number")
+    assert_explains(ch.check_critical_step, lambda H, g: None, "returns nothing")
+
+    def scales_g(H, g):
+        g *= 2
+        return 8 * (g @ g) / (g @ H @ g)
+
+    assert_explains(ch.check_critical_step, scales_g, "do not modify them")
+
+
+def test_clip_check_passes_right_answers_and_explains_wrong_ones():
+    assert self_check(ch.check_clip, clip_by_norm) == "Right."
+
+    def clip(g, max_norm):
+        norm = np.linalg.norm(g)
+        return g if norm <= max_norm else g * (max_norm / norm)
+
+    assert self_check(ch.check_clip, clip) == "Right."
+    assert self_check(ch.check_clip, placeholder).startswith("Not answered yet")
+    always = lambda g, m: g * m / np.linalg.norm(g)  # noqa: E731 -- rescales short ones too
+    assert_explains(ch.check_clip, always, "must come back unchanged")
+    assert_explains(ch.check_clip, lambda g, m: np.clip(g, -m, m), "do not clip each component")
+    upside_down = lambda g, m: g * min(1, np.linalg.norm(g) / m)  # noqa: E731
+    assert_explains(ch.check_clip, upside_down, "with length max_norm")
+    assert_explains(ch.check_clip, lambda g, m: None, "returns nothing")
+
+    def in_place(g, max_norm):
+        norm = np.linalg.norm(g)
+        if norm > max_norm:
+            g *= max_norm / norm
+        return g
+
+    assert_explains(ch.check_clip, in_place, "in place")
+
+
+def test_your_turn_checks_cover_both_branches_of_clipping():
+    """Half the check's gradients are longer than max_norm, half shorter: a function that
+    clips always, or never, fails."""
+    assert_explains(ch.check_clip, lambda g, m: g, "with length max_norm")
+    with pytest.raises(ValueError, match="trials"):
+        ch.check_clip(clip_by_norm, trials=0)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
+from cs551.grading import self_check
 from cs551.nn import Classifier, mlp
 from cs551.optim import SGD, Adam, Momentum, Nesterov, RMSProp
 from cs551.topics import initialization as ini
@@ -209,3 +210,48 @@ def test_each_scheme_keeps_its_colour_in_every_figure():
     history = ini.train_deep("large", "tanh", hidden=(8,), steps=2, every=1)
     ax = plot_histories({"large": history}, colors=ini.SCHEME_COLORS)
     assert ax.get_lines()[0].get_color() == ini.SCHEME_COLORS["large"]
+
+
+def test_explorer_opens_in_the_state_the_notebook_describes():
+    """He with ReLU at depth 10: both signals stay of order 1; 'small' makes them vanish."""
+    ex = InitExplorer(depth=10, scheme="He", activation="relu")
+    assert "relu, He init, depth 10, width 64:" in ex.summary()
+    assert 0.3 < ex.stats.forward[-1] < 3 and 0.3 < ex.stats.backward[0] < 3
+    ex.controls["scheme"].value = "small"
+    assert ex.stats.forward[-1] < 1e-10 and ex.stats.backward[0] < 1e-10
+    ex.controls["scheme"].value = "large"
+    assert ex.stats.forward[-1] > 1e5 and ex.stats.backward[0] > 1e5
+
+
+# --- the notebook's "your turn" check ---------------------------------------------------------
+
+
+def init_std(scheme, n_in, n_out):
+    if scheme == "He":
+        return np.sqrt(2 / n_in)
+    return np.sqrt(2 / (n_in + n_out))
+
+
+def assert_explains(student, words):
+    verdict = self_check(ini.check_init_std, student)
+    assert verdict.startswith("Not yet.") and words in verdict, verdict
+    assert verdict == self_check(ini.check_init_std, student)  # seeded: nbval compares it
+    assert max(len(line) for line in verdict.splitlines()) < 100
+    assert "None" not in verdict and "nan" not in verdict
+
+
+def test_init_std_check_passes_the_right_answer_and_explains_wrong_ones():
+    assert self_check(ini.check_init_std, init_std) == "Right."
+    assert self_check(ini.check_init_std, lambda scheme, n_in, n_out: ini.SCHEMES[scheme](
+        n_in, n_out)) == "Right."
+
+    def placeholder(scheme, n_in, n_out):
+        raise NotImplementedError("your line here")
+
+    assert self_check(ini.check_init_std, placeholder).startswith("Not answered yet")
+    assert_explains(lambda *a: init_std(*a) ** 2, "the variance")
+    assert_explains(lambda s, n_in, n_out: init_std(s, n_out, n_in), "fan-in")
+    assert_explains(lambda s, n_in, n_out: init_std(s, n_in, n_out) if s == "He"
+                    else np.sqrt(1 / (n_in + n_out)), "Xavier's is 2 / (n_in + n_out)")
+    assert_explains(lambda s, n_in, n_out: None, "returns nothing")
+    assert_explains(lambda s, n_in, n_out: np.full(3, 0.1), "not one number")

@@ -23,6 +23,10 @@ Each section is one challenge of the slide list, with what the notebook measures
 - **Inexact gradients**: ``MeanExp``, whose minibatch gradient is unbiased, and the
   gradient of the *log* of the minibatch mean, which is not: ``all_minibatch_gradients``
   enumerates every minibatch, so the expectations are exact.
+
+The notebook's "your turn" cells are checked by ``check_critical_step`` (the student's
+2 g^T g / g^T H g against ``critical_lr``) and ``check_clip`` (the student's clipping against
+``optim.clip_by_norm``): each raises AssertionError saying in plain words what is off.
 """
 
 from __future__ import annotations
@@ -37,8 +41,8 @@ import numpy as np
 from cs551 import _validate as check
 from cs551.nn.layers import Dense, ReLU
 from cs551.nn.network import Classifier, Network, hidden_unit_weights, mlp
-from cs551.objectives import Cliff, Objective, sigmoid
-from cs551.optim import SGD, ClipGradNorm, Run, Trajectory, minimize
+from cs551.objectives import Cliff, Objective, random_quadratic, sigmoid
+from cs551.optim import SGD, ClipGradNorm, Run, Trajectory, clip_by_norm, minimize
 
 # ---------------------------------------------------------------------------------------------
 # Ill-conditioning
@@ -517,3 +521,85 @@ def estimator_bias(f: MeanExp, theta: np.ndarray, sizes: Sequence[int]) -> dict[
             mean = all_minibatch_gradients(f, theta, n, log).mean(axis=0)
             out[label].append(np.linalg.norm(mean - true) / np.linalg.norm(true))
     return {label: np.array(values) for label, values in out.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# The notebook's "your turn" checks
+# ---------------------------------------------------------------------------------------------
+
+
+def _returned(name: str, got) -> str:
+    """How a wrong kind of return value is described: "nothing" (no return), its shape, its type."""
+    if got is None:
+        return f"Your {name} returns nothing (no return line?)"
+    if np.ndim(got):
+        return f"Your {name} returns an array of shape {np.shape(got)}"
+    return f"Your {name} returns a {type(got).__name__}"
+
+
+def check_critical_step(student: Callable[[np.ndarray, np.ndarray], float], trials: int = 10,
+                        seed: int = 0) -> None:
+    """``student(H, g)``: the step size 2 g^T g / g^T H g beyond which the gradient step raises
+    the cost (slide "Ill conditioning"), against ``critical_lr`` on seeded random quadratics
+    with positive-definite H. Raises AssertionError saying in plain words what is off."""
+    rng = np.random.default_rng(check.non_negative_int("seed", seed))
+    for trial in range(check.positive_int("trials", trials)):
+        d = int(rng.integers(2, 6))
+        H = random_quadratic(d, kappa=float(rng.uniform(2, 100)), seed=trial).H
+        g = rng.normal(size=d)
+        H_in, g_in = H.copy(), g.copy()
+        got = student(H_in, g_in)
+        if not (np.array_equal(H_in, H) and np.array_equal(g_in, g)):
+            raise AssertionError("Your critical_step changed the H or g passed in:\n"
+                                 "  compute with them, do not modify them.")
+        if got is None or np.ndim(got) != 0:
+            raise AssertionError(_returned("critical_step(H, g)", got) + ", not one number.")
+        got, expected = float(got), critical_lr(H, g)
+        if np.isclose(got, expected, rtol=1e-9):
+            continue
+        case = f"For a {d}-dimensional quadratic (trial {trial})"
+        if np.isclose(got, expected / 2, rtol=1e-9):
+            raise AssertionError(f"{case} you return g'g / g'Hg = {got:.4g}:\n  the best step "
+                                 f"along g, where the cost is lowest.\n  The cost rises again "
+                                 f"only past twice that, {expected:.4g}.")
+        raise AssertionError(f"{case}\n  the cost starts to rise at eps = {expected:.4g}, yours "
+                             f"gives {got:.4g}.\n  Hint: set 1/2 eps^2 g'Hg - eps g'g = 0 and "
+                             "divide by eps\n  (g'g is g @ g, g'Hg is g @ H @ g).")
+
+
+def check_clip(student: Callable[[np.ndarray, float], np.ndarray], trials: int = 10,
+               seed: int = 0) -> None:
+    """``student(g, max_norm)``: gradient clipping by norm, g <- g max_norm / ||g|| when
+    ||g|| > max_norm (slide "Other issues": cliffs use gradient clipping), against
+    ``optim.clip_by_norm`` on seeded random gradients, half of them longer than ``max_norm``.
+    Raises AssertionError saying in plain words what is off."""
+    rng = np.random.default_rng(check.non_negative_int("seed", seed))
+    for trial in range(check.positive_int("trials", trials)):
+        d, max_norm = int(rng.integers(2, 6)), float(rng.uniform(0.5, 3.0))
+        g = rng.normal(size=d)
+        long = trial % 2 == 0  # alternately longer and shorter than max_norm
+        length = max_norm * (rng.uniform(1.5, 10) if long else rng.uniform(0.1, 0.9))
+        g *= length / np.linalg.norm(g)
+        g_in = g.copy()
+        got = student(g_in, max_norm)
+        if not np.array_equal(g_in, g):
+            raise AssertionError("Your clip changed the g passed in: return a new array\n"
+                                 "  (g * factor), do not scale g in place (g *= ...).")
+        if got is None or np.shape(got) != g.shape:
+            raise AssertionError(_returned("clip(g, max_norm)", got)
+                                 + f",\n  not an array shaped like g {g.shape}.")
+        got = np.asarray(got, dtype=float)
+        if np.allclose(got, clip_by_norm(g, max_norm), rtol=1e-9, atol=1e-12):
+            continue
+        norm, got_norm = np.linalg.norm(g), np.linalg.norm(got)
+        case = f"With ||g|| = {norm:.3g} and max_norm = {max_norm:.3g}"
+        if not long:
+            raise AssertionError(f"{case}:\n  a gradient shorter than max_norm must come back "
+                                 f"unchanged; yours has length {got_norm:.3g}.")
+        cosine = got @ g / (got_norm * norm) if got_norm > 0 else 0.0
+        if cosine < 1 - 1e-9:
+            raise AssertionError(f"{case}:\n  clipping keeps the direction of g, yours points "
+                                 f"elsewhere (cosine {cosine:.3f} with g).\n  Scale the whole "
+                                 "vector; do not clip each component.")
+        raise AssertionError(f"{case}:\n  a gradient longer than max_norm must come back with "
+                             f"length max_norm; yours has length {got_norm:.3g}.")

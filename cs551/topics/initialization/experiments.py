@@ -12,6 +12,8 @@ must **break the symmetry** between hidden units. This module holds what shows i
 - ``signal_stds``: the forward signal and the backpropagated gradient through a
   deep stack, layer by layer; ``predicted_ratio`` is the per-layer factor
   n sigma_w^2 E[phi'(z)^2]-style prediction derived in ``derivations``.
+- ``check_init_std``: the notebook's "your turn" check of He's and Xavier-Glorot's
+  sigma_w, against ``SCHEMES``, in plain words.
 """
 
 from __future__ import annotations
@@ -184,3 +186,33 @@ def measured_ratio(values: np.ndarray) -> float:
     if len(values) < 2 or values[0] <= 0 or values[-1] <= 0:
         raise ValueError(f"values must hold at least 2 positive stds, got {values!r}")
     return float((values[-1] / values[0]) ** (2.0 / (len(values) - 1)))
+
+
+def check_init_std(student: Callable[[str, int, int], float], trials: int = 10,
+                   seed: int = 0) -> None:
+    """``student(scheme, n_in, n_out)``: sigma_w for scheme "He" (sqrt(2 / n_in)) and "Xavier"
+    (sqrt(2 / (n_in + n_out))), against ``SCHEMES`` on seeded random fan sizes (n_in != n_out,
+    so that fan-in and fan-out cannot be confused). Raises AssertionError saying in plain
+    words what is off."""
+    rng = np.random.default_rng(check.non_negative_int("seed", seed))
+    for _ in range(check.positive_int("trials", trials)):
+        n_in, n_out = (int(n) for n in rng.choice(np.arange(2, 1000), size=2, replace=False))
+        for scheme in ("He", "Xavier"):
+            call = f"init_std({scheme!r}, n_in={n_in}, n_out={n_out})"
+            got = student(scheme, n_in, n_out)
+            if got is None or np.ndim(got) != 0:
+                shown = "nothing (no return line?)" if got is None else type(got).__name__
+                raise AssertionError(f"Your {call} returns {shown},\n  not one number.")
+            got, expected = float(got), SCHEMES[scheme](n_in, n_out)
+            if np.isclose(got, expected, rtol=1e-9):
+                continue
+            if np.isclose(got, expected**2, rtol=1e-9):
+                what = ("that is the variance sigma_w^2; the weights' standard deviation "
+                        "sigma_w is its square root")
+            elif scheme == "He" and np.isclose(got, math.sqrt(2 / n_out), rtol=1e-9):
+                what = ("that is sqrt(2 / n_out); He's scale uses the fan-in n_in "
+                        "(z sums n_in terms)")
+            else:
+                what = "He's sigma_w^2 is 2 / n_in, Xavier's is 2 / (n_in + n_out)"
+            raise AssertionError(f"{call} should be {expected:.4g}, yours is {got:.4g}:\n  "
+                                 f"{what}.")
