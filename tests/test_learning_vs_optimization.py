@@ -6,7 +6,8 @@ import sympy as sp
 
 from cs551.data import digits
 from cs551.gradcheck import numerical_gradient, relative_error
-from cs551.objectives import LeastSquares, LogisticRegression
+from cs551.grading import self_check
+from cs551.objectives import LeastSquares, LogisticRegression, sigmoid
 from cs551.optim import SGD, minimize
 from cs551.topics import learning_vs_optimization as risk
 from cs551.topics.learning_vs_optimization import RegularizationExplorer, RiskExplorer
@@ -72,6 +73,25 @@ def test_erm_training_risk_is_below_and_true_risk_above_the_bayes_risk_as_predic
     gap = curve.risk - curve.train
     assert np.all(np.diff(gap) < 0)  # the gap closes as m grows
     assert gap[0] > 20 * gap[-1]
+
+
+def test_the_notebooks_written_out_erm_loop_overfits_as_predicted():
+    """The loop the notebook shows (200 samples of m = 25, d = 20, seeded): the mean training
+    risk is below sigma^2/2 and the mean true risk far above it, each within 4 standard errors
+    of its formula."""
+    model = risk.GaussianLinearModel(d=20, sigma=1.0, seed=0)
+    rng = np.random.default_rng(0)
+    train, true = [], []
+    for _ in range(200):
+        X, y = model.sample(25, rng)
+        fit = LeastSquares(X, y)
+        train.append(fit.value(fit.minimizer))
+        true.append(model.risk(fit.minimizer))
+    se = np.std(train) / np.sqrt(200), np.std(true) / np.sqrt(200)
+    assert np.mean(train) < model.bayes_risk < np.mean(true)
+    assert abs(np.mean(train) - risk.expected_training_risk(25, 20, 1.0)) < 4 * se[0]
+    assert abs(np.mean(true) - risk.expected_risk_of_erm(25, 20, 1.0)) < 4 * se[1]
+    assert np.mean(true) > 4 * model.bayes_risk  # "several times above"
 
 
 def test_erm_solution_is_the_least_squares_minimizer():
@@ -342,3 +362,78 @@ def test_regularization_explorer_refits_caches_and_redraws():
         RegularizationExplorer(l2=0.5)
     with pytest.raises(ValueError, match="m must be in"):
         risk.regularized_fit(5000, 0.0)
+
+
+def test_the_risk_explorer_starts_where_the_notebook_says():
+    """What the notebook printed from the explorer before (review O7), now checked here: the
+    default sample (m = 10, sigma = 1) and the same sample grown to m = 1000."""
+    explorer = RiskExplorer(m=10, sigma=1.0, draw=0)
+    assert explorer.summary().startswith("m = 10, sigma = 1.00: theta^ = ")
+    assert "J*(w) = 0.500" in explorer.summary()
+    small = dict(explorer.state)
+    assert small["J(theta_hat)"] <= small["J*(theta_hat)"] + 0.1  # one sample: no guarantee
+    explorer.controls["m"].value = 1000
+    assert abs(explorer.state["theta_hat"] - 1) < 0.05
+    explorer.controls["m"].value = 10
+    assert explorer.state == small  # the same sample again: nested draws
+
+
+# ---------------------------------------------------------------------------------------------
+# The notebook's "your turn" checks
+# ---------------------------------------------------------------------------------------------
+
+
+def test_erm_fit_check_accepts_the_least_squares_fit_and_explains_wrong_ones():
+    risk.check_erm_fit(lambda X, y: np.linalg.solve(X.T @ X, X.T @ y))
+    risk.check_erm_fit(lambda X, y: np.linalg.lstsq(X, y, rcond=None)[0], trials=5, seed=4)
+    wrong = {
+        "right-hand side of the normal equations": lambda X, y: X.T @ y / len(y),
+        "gradient of J has norm": lambda X, y: np.linalg.solve(X.T @ X + np.eye(X.shape[1]),
+                                                               X.T @ y),  # ridge, not ERM
+        r"shape \(30,\) \(one per example\)": lambda X, y: X @ np.ones(X.shape[1]),
+        "returned nothing": lambda X, y: None,
+    }
+    for message, answer in wrong.items():
+        with pytest.raises(AssertionError, match=message):
+            risk.check_erm_fit(answer)
+        said = self_check(risk.check_erm_fit, answer)
+        assert said.startswith("Not yet.") and said == self_check(risk.check_erm_fit, answer)
+        assert max(len(line) for line in said.splitlines()) < 100
+
+    def overwrites(X, y):
+        y -= y.mean()
+        return np.linalg.solve(X.T @ X, X.T @ y)
+
+    with pytest.raises(AssertionError, match="changed X or y"):
+        risk.check_erm_fit(overwrites)
+
+    def placeholder(X, y):
+        raise NotImplementedError("your line here")
+
+    assert self_check(risk.check_erm_fit, placeholder).startswith("Not answered yet")
+
+
+def test_nll_gradient_check_accepts_the_gradient_and_names_the_usual_slips():
+    def right(theta, X, y):
+        return X.T @ (sigmoid(X @ theta) - y) / len(y)
+
+    risk.check_nll_gradient(right)
+    risk.check_nll_gradient(lambda theta, X, y: LogisticRegression(X, y).full_grad(theta),
+                            trials=5, seed=7)
+    wrong = {
+        "wrong way": lambda theta, X, y: -right(theta, X, y),
+        "m = 20 times too large": lambda theta, X, y: len(y) * right(theta, X, y),
+        "chain rule": lambda theta, X, y: X.T @ (sigmoid(X @ theta) ** 2 - y) / len(y),
+        "one per example": lambda theta, X, y: sigmoid(X @ theta) - y,
+    }
+    for message, answer in wrong.items():
+        with pytest.raises(AssertionError, match=message):
+            risk.check_nll_gradient(answer)
+        said = self_check(risk.check_nll_gradient, answer)
+        assert said.startswith("Not yet.") and said == self_check(risk.check_nll_gradient, answer)
+        assert max(len(line) for line in said.splitlines()) < 100
+
+    def placeholder(theta, X, y):
+        raise NotImplementedError("your line here")
+
+    assert self_check(risk.check_nll_gradient, placeholder).startswith("Not answered yet")

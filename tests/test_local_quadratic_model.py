@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
+from cs551.grading import self_check
 from cs551.measure import loglog_slope
 from cs551.objectives import Quadratic, Rosenbrock, eigenbasis, random_quadratic
 from cs551.optim import SGD, minimize
@@ -278,10 +279,15 @@ def test_explorer_shows_the_closed_form(explorer):
     measured = explorer.measured[1].get_ydata()
     np.testing.assert_allclose(measured, 1.5 * 0.95 ** np.arange(41), rtol=1e-9)
     assert "measured alpha = (1 - eta lambda)^tau alpha0 to 1e-10: True" in explorer.summary()
+    # what the notebook printed from the explorer before (review O7): its default state
+    assert "1 - eta lambda_i = (0.5, 0.95), 40 steps" in explorer.summary()
+    assert "rate 0.95; 2/lambda_max = 2; eta* = 1.82 with rate 0.818" in explorer.summary()
 
 
 def test_moving_lr_past_two_over_lambda_max_blows_up_one_coordinate(explorer):
     assert_redraws(explorer, "lr", 2.1)
+    assert "1 - eta lambda_i = (-1.1, 0.79), 40 steps" in explorer.summary()
+    assert "to 1e-10: True" in explorer.summary()
     a1, a2 = explorer.measured[0].get_ydata(), explorer.measured[1].get_ydata()
     assert a1[-1] > 10 * a1[0] and a2[-1] < a2[0]  # alpha_1 grows by 1.1, alpha_2 decays
     assert "<b>blows up</b>" in explorer.status.value and "decays" in explorer.status.value
@@ -330,3 +336,62 @@ def test_eigen_component_figure_keys_each_colour_and_each_style():
     assert len(dots) == 2 and all(len(line.get_xdata()) <= 60 for line in dots)
     assert [line.get_color() for line in dots] == ["C0", "C1"]
     plt.close(ax.figure)
+
+
+# --- the notebook's "your turn" checks ----------------------------------------------------
+
+
+def test_quadratic_model_check_accepts_the_model_and_names_the_term_that_is_off():
+    def right(J0, g, H, delta):
+        return J0 + delta @ g + 0.5 * delta @ H @ delta
+
+    qm.check_quadratic_model(right)
+    qm.check_quadratic_model(lambda J0, g, H, d: qm.TaylorModel(np.zeros(2), J0, g, H).value(d),
+                             trials=5, seed=2)
+    wrong = {
+        "with the 1/2": lambda J0, g, H, d: J0 + d @ g + d @ H @ d,
+        "sign of the linear term": lambda J0, g, H, d: J0 - d @ g + 0.5 * d @ H @ d,
+        "add J0": lambda J0, g, H, d: d @ g + 0.5 * d @ H @ d,
+        "each term a number": lambda J0, g, H, d: J0 + d @ g,
+        "one number": lambda J0, g, H, d: J0 + d * g + 0.5 * d @ H @ d,
+        "returned nothing": lambda J0, g, H, d: None,
+    }
+    for message, answer in wrong.items():
+        with pytest.raises(AssertionError, match=message):
+            qm.check_quadratic_model(answer)
+        said = self_check(qm.check_quadratic_model, answer)
+        assert said.startswith("Not yet.") and said == self_check(qm.check_quadratic_model, answer)
+        assert max(len(line) for line in said.splitlines()) < 100
+
+    def placeholder(J0, g, H, delta):
+        raise NotImplementedError("your line here")
+
+    assert self_check(qm.check_quadratic_model, placeholder).startswith("Not answered yet")
+
+
+def test_eigen_step_check_accepts_the_slides_update_and_names_the_usual_slips():
+    def right(alpha, lambdas, eta):
+        return (1 - eta * lambdas) * alpha
+
+    qm.check_eigen_step(right)
+    qm.check_eigen_step(lambda a, lam, eta: qm.predicted_coordinates(a, lam, eta, 1)[1],
+                        trials=5, seed=9)
+    wrong = {
+        "that is the change": lambda a, lam, eta: -eta * lam * a,
+        "uphill": lambda a, lam, eta: (1 + eta * lam) * a,
+        "not lambda_i": lambda a, lam, eta: a - eta * lam,
+        "coordinate by coordinate": lambda a, lam, eta: (1 - eta * lam) * a[0],
+        r"shape \(3,\), got shape \(2,\)": lambda a, lam, eta: a[:2],
+        "returned nothing": lambda a, lam, eta: None,
+    }
+    for message, answer in wrong.items():
+        with pytest.raises(AssertionError, match=message):
+            qm.check_eigen_step(answer)
+        said = self_check(qm.check_eigen_step, answer)
+        assert said.startswith("Not yet.") and said == self_check(qm.check_eigen_step, answer)
+        assert max(len(line) for line in said.splitlines()) < 100
+
+    def placeholder(alpha, lambdas, eta):
+        raise NotImplementedError("your line here")
+
+    assert self_check(qm.check_eigen_step, placeholder).startswith("Not answered yet")

@@ -20,19 +20,23 @@ but can only compute the *empirical risk* over the m training examples,
 - ``training_record`` and ``early_stopping``: the surrogate keeps improving the
   test 0-1 loss after the training 0-1 loss is 0, and early stopping halts where
   the gradient is still far from zero.
+- ``check_erm_fit`` and ``check_nll_gradient``: the notebook's "your turn" checks (the ERM
+  least-squares fit, the NLL's gradient), which say in plain words what is off.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from cs551 import _validate as check
 from cs551.data import Split, digits
+from cs551.gradcheck import numerical_gradient, relative_error
 from cs551.measure import first_index
 from cs551.nn.network import Classifier, mlp, softmax_cross_entropy, train
-from cs551.objectives import LeastSquares
+from cs551.objectives import LeastSquares, LogisticRegression
 from cs551.optim import SGD, Momentum, Run
 
 
@@ -454,3 +458,97 @@ def one_dimensional_risks(m: int, sigma: float, draw: int, w: float = 1.0, n_max
     x, eps = rng.normal(size=n_max)[:m], rng.normal(size=n_max)[:m]
     y = w * x + check.non_negative("sigma", sigma) * eps
     return x, y, np.mean(x * x), np.mean(x * y), np.mean(y * y)
+
+
+# ---------------------------------------------------------------------------------------------
+# The notebook's "your turn" checks: the student's code against the library, in plain words
+# ---------------------------------------------------------------------------------------------
+
+
+def _student_vector(name: str, got, d: int, m: int) -> np.ndarray:
+    """The student's answer as a float vector of d entries, or an AssertionError saying why not
+    (an array of m entries has one number per example, not one per parameter)."""
+    if got is None:
+        raise AssertionError(f"{name} returned nothing: is the `return` missing?")
+    try:
+        vector = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        raise AssertionError(f"{name} must return a numpy vector of d = {d} numbers, "
+                             f"got {type(got).__name__}") from None
+    if vector.shape != (d,):
+        per_example = " (one per example)" if vector.shape == (m,) else ""
+        raise AssertionError(f"{name} must return a vector of d = {d} numbers, one per "
+                             f"parameter,\n  got an array of shape {vector.shape}{per_example}")
+    return vector
+
+
+def check_erm_fit(student: Callable, trials: int = 3, seed: int = 0) -> None:
+    """``student(X, y) -> theta^``: empirical risk minimization for least squares.
+
+    theta^ = argmin J(theta), J(theta) = 1/(2m) ||X theta - y||^2 (slide "Empirical risk
+    minimization"), on ``trials`` samples of m = 30 examples from a ``GaussianLinearModel``
+    with d = 5; compared with ``LeastSquares.minimizer``. A wrong answer gets a message
+    saying how far the gradient of J, X^T (X theta - y) / m, is from 0 at the student's theta,
+    and how much higher J is there than at its minimum. Raises AssertionError.
+    """
+    rng = np.random.default_rng(check.non_negative_int("seed", seed))
+    for trial in range(check.positive_int("trials", trials)):
+        model = GaussianLinearModel(d=5, sigma=1.0, seed=seed + trial)
+        X, y = model.sample(30, rng)
+        J = LeastSquares(X, y)
+        X_in, y_in = X.copy(), y.copy()
+        theta = _student_vector("erm_fit(X, y)", student(X_in, y_in), model.d, len(y))
+        if not (np.array_equal(X_in, X) and np.array_equal(y_in, y)):
+            raise AssertionError("erm_fit(X, y) changed X or y: compute with them, "
+                                 "do not overwrite them")
+        best = J.minimizer
+        if np.allclose(theta, best, rtol=1e-6, atol=1e-8):
+            continue
+        gradient = float(np.linalg.norm(J.full_grad(theta)))
+        hint = ("set the gradient of J to 0: the normal equations X^T X theta = X^T y;\n"
+                "  solve them with np.linalg.solve")
+        if np.allclose(theta, X.T @ y / len(y)):
+            hint = ("X^T y / m is the right-hand side of the normal equations, not their "
+                    "solution:\n  " + hint)
+        raise AssertionError(
+            f"erm_fit(X, y) is not the minimizer of J (sample {trial}: m = {len(y)}, d = "
+            f"{model.d}).\n  At your theta the gradient of J has norm {gradient:.3g} (0 at "
+            f"the minimum),\n  and J = {J.value(theta):.4g} against min J = "
+            f"{J.value(best):.4g}.\n  Hint: {hint}.")
+
+
+def check_nll_gradient(student: Callable, trials: int = 3, seed: int = 0) -> None:
+    """``student(theta, X, y) -> grad J(theta)`` for the NLL of logistic regression, y in {0, 1}.
+
+    J(theta) = -1/m sum_i log p(y_i | x_i) = 1/m sum_i [log(1 + e^(z_i)) - y_i z_i],
+    z = X theta (slide "Surrogate loss function"), on ``trials`` random problems (m = 20,
+    d = 4); compared with the central-difference gradient of ``LogisticRegression.value``
+    (``cs551.gradcheck``). A wrong answer gets the relative error and, for the common slips
+    (sign, a missing 1/m), what to change. Raises AssertionError.
+    """
+    rng = np.random.default_rng(check.non_negative_int("seed", seed))
+    m, d = 20, 4
+    for trial in range(check.positive_int("trials", trials)):
+        X, theta = rng.normal(size=(m, d)), rng.normal(size=d)
+        y = (rng.random(m) < 0.5).astype(float)
+        J = LogisticRegression(X, y)
+        expected = numerical_gradient(J.value, theta)  # finite differences of the NLL itself
+        inputs = (theta.copy(), X.copy(), y.copy())
+        got = _student_vector("nll_gradient(theta, X, y)", student(*inputs), d, m)
+        if not all(np.array_equal(a, b) for a, b in zip(inputs, (theta, X, y), strict=True)):
+            raise AssertionError("nll_gradient(theta, X, y) changed its inputs: compute with "
+                                 "them, do not overwrite them")
+        error = relative_error(got, expected)
+        if error < 1e-6:
+            continue
+        if relative_error(-got, expected) < 1e-6:
+            hint = "it points the wrong way: it is the gradient of -J"
+        elif relative_error(got / m, expected) < 1e-6:
+            hint = f"it is m = {m} times too large: J is a mean over the m examples"
+        else:
+            hint = ("differentiate log(1 + e^z) - y z with respect to z, then apply the "
+                    "chain rule\n  through z = X theta (one row of X per example)")
+        raise AssertionError(
+            f"nll_gradient is off (problem {trial}: m = {m}, d = {d}): relative error "
+            f"{error:.2g}\n  against finite differences of J (a right gradient agrees to "
+            f"about 1e-8).\n  Hint: {hint}.")

@@ -20,19 +20,22 @@ fixed eta = 2 / (lambda_min + lambda_max) contracts every coordinate at least by
 (kappa - 1) / (kappa + 1), kappa = lambda_max / lambda_min.
 
 The symbolic derivations of these facts are in ``derivations``;
-this module is their numeric side.
+this module is their numeric side. ``check_quadratic_model`` and ``check_eigen_step`` are the
+notebook's "your turn" checks: they say in plain words what is off.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from cs551 import _validate as check
 from cs551.measure import first_index
-from cs551.objectives import Objective, Quadratic
+from cs551.objectives import Objective, Quadratic, Rosenbrock, eigenbasis, random_quadratic
+from cs551.optim import SGD, minimize
 
 
 @dataclass(frozen=True)
@@ -197,3 +200,90 @@ def iterations_until(thetas: np.ndarray, w_star: np.ndarray, factor: float = 1e-
     errors = np.linalg.norm(np.asarray(thetas, dtype=float) - w_star, axis=1)
     tau = first_index(errors <= check.positive("factor", factor) * errors[0])
     return math.inf if tau is None else float(tau)
+
+
+# --- the notebook's "your turn" checks -------------------------------------------------------
+
+
+def _show(values) -> str:
+    """A short vector for a message: [0.55, -0.92, -1.84]."""
+    return "[" + ", ".join(f"{v:.4g}" for v in np.asarray(values, dtype=float)) + "]"
+
+
+def check_quadratic_model(student: Callable, trials: int = 3, seed: int = 0) -> None:
+    """``student(J0, g, H, delta) -> float``: the slide's Taylor model of order 2,
+
+        m(w^ + Delta) = J(w^) + Delta^T g + 1/2 Delta^T H Delta,
+
+    against ``taylor_model`` (``TaylorModel.value``) for Rosenbrock's function at ``trials``
+    random points w^ and steps Delta. A wrong answer gets a message naming the term that is
+    off (the 1/2, the sign of the linear term, a missing J(w^)). Raises AssertionError.
+    """
+    rng = np.random.default_rng(check.non_negative_int("seed", seed))
+    f = Rosenbrock()
+    for _ in range(check.positive_int("trials", trials)):
+        w_hat, delta = rng.uniform(-1, 1, size=2), rng.uniform(-0.1, 0.1, size=2)
+        model = taylor_model(f, w_hat, order=2)
+        expected = model.value(w_hat + delta)
+        J0, g, H = model.value0, model.g.copy(), model.H.copy()
+        got = student(J0, g, H, delta.copy())
+        if got is None:
+            raise AssertionError("quadratic_model returned nothing: is the `return` missing?")
+        if np.ndim(got) != 0:
+            raise AssertionError(f"quadratic_model must return one number, got an array of "
+                                 f"shape {np.shape(got)}:\n  Delta^T g and Delta^T H Delta are "
+                                 "dot products (use @)")
+        got = float(got)
+        if abs(got - expected) <= 1e-9 * max(1.0, abs(expected)):
+            continue
+        curvature, slope = 0.5 * delta @ H @ delta, delta @ g
+        slips = [(expected + curvature, "the curvature term is 1/2 Delta^T H Delta, with the 1/2"),
+                 (expected - 2 * slope, "the sign of the linear term: it is + Delta^T g"),
+                 (expected - 2 * curvature, "the sign of the curvature term: it is + 1/2 ..."),
+                 (expected - J0, "the model starts from J(w^): add J0")]
+        hint = next((text for value, text in slips if math.isclose(got, value, rel_tol=1e-9)),
+                    "m = J0 + Delta^T g + 1/2 Delta^T H Delta, each term a number")
+        raise AssertionError(
+            f"quadratic_model is off at w^ = {_show(w_hat)}, Delta = {_show(delta)}:\n"
+            f"  expected {expected:.6g}, got {got:.6g}.\n  Hint: {hint}.")
+
+
+def check_eigen_step(student: Callable, trials: int = 3, seed: int = 0) -> None:
+    """``student(alpha, lambdas, eta) -> alpha_new``: one gradient-descent step in the eigenbasis.
+
+    The library takes the step in w (``minimize(SGD(eta), ...)`` on a 3-D ``random_quadratic``
+    from w = w* + Q alpha) and reads off alpha_new = Q^T (w_new - w*) (``eigen_coordinates``);
+    the student's coordinates must match (the slide: alpha_i^new = (1 - eta lambda_i)
+    alpha_i^old). A wrong answer gets a message naming the slip (the change Delta alpha_i
+    instead of the new alpha_i, the sign, a step that does not scale with alpha_i). Raises
+    AssertionError.
+    """
+    rng = np.random.default_rng(check.non_negative_int("seed", seed))
+    for trial in range(check.positive_int("trials", trials)):
+        q = random_quadratic(3, kappa=10, seed=seed + trial)
+        lambdas, Q = eigenbasis(q.H)
+        alpha, eta = rng.uniform(-2, 2, size=3).round(2), round(float(rng.uniform(0.2, 1.9)), 2)
+        run = minimize(SGD(eta), q, q.minimizer + Q @ alpha, steps=1)
+        expected = eigen_coordinates(run.thetas, q.minimizer, Q)[1]
+        got = student(alpha.copy(), lambdas.copy(), eta)
+        if got is None:
+            raise AssertionError("eigen_step returned nothing: is the `return` missing?")
+        got = np.asarray(got, dtype=float)
+        if got.shape != (3,):
+            raise AssertionError(f"eigen_step must return one new coordinate per "
+                                 f"eigen-direction,\n  shape (3,), got shape {got.shape}")
+        if np.allclose(got, expected, rtol=1e-9, atol=1e-12):
+            continue
+        slips = [(-eta * lambdas * alpha, "that is the change Delta alpha_i = -eta lambda_i "
+                  "alpha_i;\n  the new coordinate is alpha_i + Delta alpha_i"),
+                 ((1 + eta * lambdas) * alpha, "the step goes uphill: gradient descent "
+                  "subtracts eta times the gradient"),
+                 (alpha - eta * lambdas, "the gradient's component along u_i is lambda_i "
+                  "alpha_i, not lambda_i")]
+        hint = next((text for value, text in slips if np.allclose(got, value, rtol=1e-9)),
+                    "the gradient is sum_i alpha_i lambda_i u_i; subtract eta times it,\n"
+                    "  coordinate by coordinate")
+        raise AssertionError(
+            f"eigen_step is off for alpha = {_show(alpha)},\n  lambdas = {_show(lambdas)}, "
+            f"eta = {eta:g}:\n  expected {_show(expected)}\n  got      {_show(got)}\n"
+            f"  Hint: {hint}.")
