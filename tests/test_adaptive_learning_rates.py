@@ -15,10 +15,15 @@ from cs551.objectives import (
 from cs551.optim import SGD, AdaGrad, Adam, RMSProp, RMSPropNesterov, minimize
 from cs551.topics.adaptive_learning_rates import (
     AdaptiveExplorer,
+    TorchAdagrad,
+    TorchAdam,
+    TorchRMSprop,
     adaptive_steps_scale_free,
     compare_on_digits,
+    denominators,
     effective_lr,
     escape_step,
+    one_step,
     plot_effective_rates,
     record,
     rmsprop_memory,
@@ -300,3 +305,126 @@ def test_adaptive_explorer_switches_landscape_and_escapes_the_saddle():
 def test_adaptive_explorer_rejects_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         AdaptiveExplorer(**kwargs)
+
+
+# --- the student's line of notebook 08 ------------------------------------------------------------
+
+def _worked_rmsprop_update(theta, r, g, lr, rho, delta):
+    """The notebook's worked answer (the collapsed cell)."""
+    r = rho * r + (1 - rho) * g * g  # r <- rho r + (1 - rho) g (.) g
+    theta = theta - lr / np.sqrt(delta + r) * g  # theta <- theta - eps / sqrt(delta + r) (.) g
+    return theta, r
+
+
+def test_the_worked_answer_passes_and_pytorchs_form_is_told_apart():
+    from cs551.grading import check_rmsprop_update, self_check
+
+    def check(f):
+        return check_rmsprop_update(f, seed=0)
+
+    assert self_check(check, _worked_rmsprop_update) == "Right."
+
+    def not_yet(theta, r, g, lr, rho, delta):
+        raise NotImplementedError("your line here")
+
+    assert self_check(check, not_yet).startswith("Not answered yet")
+
+    def pytorch_form(theta, r, g, lr, rho, delta):  # delta outside the root
+        r = rho * r + (1 - rho) * g * g
+        return theta - lr * g / (np.sqrt(r) + delta), r
+
+    def old_r(theta, r, g, lr, rho, delta):  # divides by the accumulator before updating it
+        return theta - lr / np.sqrt(delta + r) * g, rho * r + (1 - rho) * g * g
+
+    for wrong in (pytorch_form, old_r):
+        message = self_check(check, wrong)
+        assert message.startswith("Not yet. rmsprop_update: the returned theta is wrong")
+        assert "hint: r <- rho r + (1 - rho) g (.) g, then theta <- theta - eps / sqrt(delta + r)" \
+            in message
+        assert all(len(line) < 100 for line in message.splitlines())
+        assert message == self_check(check, wrong)  # seeded: the same message every run
+
+
+# --- PyTorch's conventions ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_pytorch_rmsprop_with_eps_zero_is_the_slides_box(seed):
+    f = random_quadratic(3, kappa=30, seed=seed)
+    theta0 = np.random.default_rng(seed).normal(size=3)
+    slide = minimize(RMSProp(0.05, rho=0.9, delta=0.0), f, theta0, 50)
+    torch = minimize(TorchRMSprop(0.05, alpha=0.9, eps=0.0), f, theta0, 50)
+    np.testing.assert_allclose(torch.thetas, slide.thetas, rtol=0, atol=1e-12)
+
+
+def test_pytorch_rmsprop_puts_delta_outside_the_root():
+    d = denominators(np.array([1e-2, 1e-6, 1e-10, 0.0]), 1e-6)
+    np.testing.assert_allclose(d["slide: sqrt(delta + r)"],
+                               np.sqrt(1e-6 + np.array([1e-2, 1e-6, 1e-10, 0.0])))
+    np.testing.assert_allclose(d["PyTorch: sqrt(r) + delta"],
+                               np.sqrt([1e-2, 1e-6, 1e-10, 0.0]) + 1e-6)
+    ratio = d["PyTorch's step / slide's"]
+    assert ratio[0] == pytest.approx(1, abs=1e-4)  # r >> delta: the same step
+    assert ratio[1] == pytest.approx(np.sqrt(2) / (1 + 1e-3))
+    assert ratio[3] == pytest.approx(1 / np.sqrt(1e-6))  # r = 0: eps/delta against eps/sqrt(delta)
+    assert np.all(np.diff(ratio) > 0)
+    # the saddle of section 4: theta_2 = 1e-3, g_2 = -2e-3, r = (1 - rho) g^2 = 4e-7 < delta
+    f = Saddle()
+    slide, torch = (one_step(opt, f, f.start) for opt in
+                    (RMSProp(0.1, 0.9, 1e-6), TorchRMSprop(0.1, alpha=0.9, eps=1e-6)))
+    assert slide[1] == pytest.approx(0.1 * 2e-3 / np.sqrt(1e-6 + 4e-7))  # 0.169
+    assert torch[1] == pytest.approx(0.1 * 2e-3 / (np.sqrt(4e-7) + 1e-6))  # 0.316
+    assert slide[1] == pytest.approx(0.169, abs=5e-4) and torch[1] == pytest.approx(0.316, abs=5e-4)
+    assert torch[0] == pytest.approx(slide[0], rel=1e-6)  # theta_1's large gradient: the same
+
+
+def test_pytorch_adagrad_is_the_slides_box_unless_the_accumulator_starts_above_zero():
+    f = ill_conditioned_quadratic(100)
+    slide = minimize(AdaGrad(1.0, delta=1e-7), f, f.start, 200)
+    torch = minimize(TorchAdagrad(1.0, eps=1e-7), f, f.start, 200)
+    np.testing.assert_allclose(torch.thetas, slide.thetas, rtol=0, atol=1e-12)
+    theta = np.ones(2)
+    g = f.grad(theta)  # (0.01, 1): the flat and the steep coordinate
+    first = one_step(TorchAdagrad(0.1, initial_accumulator_value=0.1), f, theta)
+    np.testing.assert_allclose(first, -0.1 * g / (np.sqrt(0.1 + g * g) + 1e-10))
+    np.testing.assert_allclose(one_step(TorchAdagrad(0.1), f, theta), -0.1 * np.sign(g))
+    assert first[0] > -0.004 and first[1] < -0.095  # the flat coordinate's step: 30 times smaller
+
+
+def test_pytorch_adam_is_the_library_adam_and_adamw_decays_every_weight_alike():
+    f = random_quadratic(3, kappa=30, seed=4)
+    theta0 = np.ones(3)
+    np.testing.assert_allclose(minimize(TorchAdam(0.05), f, theta0, 100).thetas,
+                               minimize(Adam(0.05), f, theta0, 100).thetas, rtol=0, atol=1e-12)
+    used_and_unused = GradientOracle(lambda theta: np.array([1.0, 0.0]), dim=2)
+    theta = np.ones(2)
+    plain = one_step(Adam(1e-3), used_and_unused, theta)
+    np.testing.assert_allclose(plain, [-1e-3, 0.0])
+    for lam in (1e-4, 1e-2):
+        l2 = one_step(TorchAdam(1e-3, weight_decay=lam), used_and_unused, theta) - plain
+        decoupled = one_step(TorchAdam(1e-3, weight_decay=lam, decoupled=True),
+                             used_and_unused, theta) - plain
+        np.testing.assert_allclose(decoupled, -1e-3 * lam * theta, rtol=1e-9)  # eps lam theta
+        assert l2[0] == pytest.approx(0, abs=1e-12)  # the used weight: no decay at all
+        assert l2[1] == pytest.approx(-1e-3, rel=1e-4)  # the unused one: a full step eps,
+    with pytest.raises(ValueError, match="weight_decay must be"):  # whatever lambda
+        TorchAdam(weight_decay=-1.0)
+    with pytest.raises(ValueError, match="alpha must be in"):
+        TorchRMSprop(0.1, alpha=1.0)
+    with pytest.raises(ValueError, match="initial_accumulator_value must be"):
+        TorchAdagrad(0.1, initial_accumulator_value=-0.1)
+
+
+# --- the explorer a student meets after Run All ---------------------------------------------------
+
+def test_explorer_in_its_notebook_state_is_what_the_text_says():
+    e = AdaptiveExplorer(landscape="ill-conditioned quadratic", lr=0.3, rho=0.9, steps=100)
+    finals = {method: run.value for method, run in e.runs.items()}
+    # "that tuned gradient descent ends far lower than the adaptive methods"
+    assert finals["gradient descent"] < 1e-6
+    assert all(value > 1e-3 for method, value in finals.items() if method != "gradient descent")
+    assert e.summary().splitlines()[0] == (
+        "ill-conditioned quadratic, lr = 0.3, rho = 0.9, 100 steps:")
+    # Things to try: on Rosenbrock AdaGrad's rates go flat after a few steps
+    e.controls["landscape"].value = "Rosenbrock"
+    rates = e.runs["AdaGrad"].rates
+    np.testing.assert_allclose(rates[-1], rates[10], rtol=0.05)

@@ -412,3 +412,145 @@ def test_stability_bounds_stated_in_the_notebook(alpha):
         assert mom.predicted_rate(method, bound - 0.01, alpha, [1.0]) < 1
         assert mom.predicted_rate(method, bound + 0.01, alpha, [1.0]) > 1
     assert mom.predicted_rate("gradient descent", 2.01, alpha, [1.0]) > 1
+
+
+# --- the student's line and the loop of notebook 06 -------------------------------------------
+
+
+def _worked_momentum_update(theta, v, g, lr, momentum):
+    """The notebook's worked answer (the collapsed cell), as the student would write it."""
+    v = momentum * v - lr * g  # v <- alpha v - eps g
+    theta = theta + v  # theta <- theta + v
+    return theta, v
+
+
+def test_the_worked_answer_passes_the_check_and_plausible_slips_are_explained():
+    from cs551.grading import check_momentum_update, self_check
+
+    def check(f):
+        return check_momentum_update(f, seed=0)
+
+    assert self_check(check, _worked_momentum_update) == "Right."
+
+    def not_yet(theta, v, g, lr, momentum):
+        raise NotImplementedError("your line here")
+
+    assert self_check(check, not_yet).startswith("Not answered yet")
+
+    def pytorch_form(theta, v, g, lr, momentum):  # v <- alpha v + g; theta <- theta - eps v
+        v = momentum * v + g
+        return theta - lr * v, v
+
+    def in_place(theta, v, g, lr, momentum):  # changes the caller's arrays
+        v *= momentum
+        v -= lr * g
+        theta += v
+        return theta, v
+
+    for wrong, words in ((pytorch_form, "the returned theta is wrong"),
+                         (in_place, "changed its input")):
+        message = self_check(check, wrong)
+        assert message.startswith("Not yet.") and words in message
+        assert "None" not in message and "nan" not in message
+    message = self_check(check, pytorch_form)  # the same seed: the same case, every time
+    assert message == self_check(check, pytorch_form)
+    assert "hint: the slide: v <- alpha v - eps g" in message
+    assert all(len(line) < 100 for line in message.splitlines())
+
+
+def test_the_visible_loop_is_the_library_run():
+    f = ill_conditioned_quadratic(kappa=100)
+    theta, v = f.start.copy(), np.zeros(2)
+    for _ in range(100):
+        theta, v = _worked_momentum_update(theta, v, f.grad(theta), 1.0, 0.9)
+    np.testing.assert_allclose(theta, minimize(Momentum(1.0, 0.9), f, f.start, 100).theta,
+                               rtol=0, atol=1e-12)
+
+
+# --- PyTorch's convention ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lr, mu", [(1.0, 0.9), (0.3, 0.5), (1.5, 0.99)])
+def test_pytorch_momentum_is_the_slides_with_alpha_mu_and_v_minus_eps_b(lr, mu):
+    f = random_quadratic(4, kappa=30, seed=5)
+    slide = Run(Momentum(lr, mu), f, np.ones(4), 200, values=False)
+    torch = Run(mom.TorchSGD(lr, mu), f, np.ones(4), 200, values=False)
+    for (_, a, _), (_, b, _) in zip(slide, torch, strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12 * max(1.0, np.abs(a).max()))
+    np.testing.assert_allclose(slide.state.v, -lr * torch.state.b, rtol=1e-12, atol=1e-15)
+
+
+def test_pytorch_momentum_equals_the_slides_for_any_gradient_sequence():
+    grads = np.random.default_rng(6).normal(size=(40, 3))
+    runs = {}
+    for name, opt in {"slide": Momentum(0.05, 0.9), "torch": mom.TorchSGD(0.05, 0.9)}.items():
+        script = iter(grads)
+        runs[name] = minimize(opt, GradientOracle(lambda theta, s=script: next(s), dim=3),
+                              np.zeros(3), 40)
+    np.testing.assert_allclose(runs["slide"].thetas, runs["torch"].thetas, atol=1e-14)
+
+
+def test_pytorch_nesterov_iterates_are_the_slides_interim_points():
+    f = ill_conditioned_quadratic(kappa=100)
+    slide = minimize(Nesterov(1.0, 0.9), f, f.start, 300)
+    torch = minimize(mom.TorchSGD(1.0, 0.9, nesterov=True), f, f.start, 300)
+    np.testing.assert_allclose(torch.thetas, mom.interim_points(slide, 0.9), atol=1e-12)
+    assert np.abs(torch.thetas - slide.thetas).max() > 0.5  # not the slide's theta itself
+    # the interim point is theta + alpha v, v read off the run
+    np.testing.assert_allclose(mom.interim_points(slide, 0.9)[1],
+                               slide.thetas[1] + 0.9 * (slide.thetas[1] - slide.thetas[0]))
+
+
+def test_when_eps_drops_pytorch_slows_at_once_and_the_slides_momentum_coasts():
+    g, schedule = mom.ConstantGradient([3.0, 4.0]), mom.step_drop(0.1, 0.01, at=100)
+    slide = minimize(Momentum(schedule, 0.9), g, np.zeros(2), 300)
+    torch = minimize(mom.TorchSGD(schedule, 0.9), g, np.zeros(2), 300)
+    s, t = (np.linalg.norm(mom.velocities(run), axis=1) for run in (slide, torch))
+    np.testing.assert_allclose(s[:100], t[:100], rtol=1e-12)  # the same while eps is constant
+    terminal0, terminal1 = mom.terminal_speed(0.1, 0.9, 5.0), mom.terminal_speed(0.01, 0.9, 5.0)
+    assert t[99] == pytest.approx(terminal0, rel=1e-4)
+    np.testing.assert_allclose(t[100:], terminal1, rtol=1e-4)  # PyTorch: at once
+    j = np.arange(1, 201)
+    np.testing.assert_allclose(s[100:] - terminal1, 0.9**j * (terminal0 - terminal1),
+                               rtol=1e-3, atol=1e-12)  # slide: relaxes like alpha^j
+    gap = np.linalg.norm(slide.theta - torch.theta)
+    assert gap == pytest.approx(mom.coast_after_drop(0.1, 0.01, 0.9, 5.0), rel=1e-3)
+    assert mom.coast_after_drop(0.1, 0.01, 0.9, 5.0) == pytest.approx(40.5)
+    with pytest.raises(ValueError, match="at must be an integer"):
+        mom.step_drop(0.1, 0.01, at=0)
+    with pytest.raises(ValueError, match="nesterov must be True or False"):
+        mom.TorchSGD(0.1, 0.9, nesterov=1)
+
+
+def test_step_length_figure_draws_each_run_and_the_drop():
+    g, schedule = mom.ConstantGradient([3.0, 4.0]), mom.step_drop(0.1, 0.01, at=100)
+    runs = {"slide": minimize(Momentum(schedule, 0.9), g, np.zeros(2), 200),
+            "PyTorch": minimize(mom.TorchSGD(schedule, 0.9), g, np.zeros(2), 200)}
+    ax = mom.plot_step_lengths(runs, drop=100)
+    lines = ax.get_lines()
+    assert len(lines) == 3 and ax.get_yscale() == "log" and ax.get_ylabel()
+    assert lines[0].get_linewidth() > lines[1].get_linewidth()
+    np.testing.assert_allclose(lines[1].get_ydata()[100], 0.5, rtol=1e-4)
+
+
+# --- the explorer a student meets after Run All ------------------------------------------------
+
+
+def test_explorer_in_its_notebook_state_matches_the_things_to_try():
+    f = ill_conditioned_quadratic(100)
+    ex = MomentumExplorer(f, lr=1.0, momentum=0.9, steps=150, tol=1e-6)
+    reached = ex.reached_tolerance()
+    assert reached["gradient descent"] is None
+    assert reached["Nesterov"] < reached["momentum"] <= 150
+    assert ex.summary().splitlines()[0] == "lr = 1, momentum = 0.9, 150 steps"
+    # "lr = 3.3, momentum = 0.67 (the tuned values): all the error shrinks at rate 9/11"
+    ex.controls["lr"].value, ex.controls["momentum"].value = 3.3, 0.67
+    assert any(row.label == "momentum, predicted" and row.value == "rate 0.819 per step"
+               for row in ex.report.rows)  # 9/11 = 0.818 at the exact tuned values
+    assert ex.reached_tolerance()["momentum"] < 60
+    # ... while gradient descent and Nesterov diverge at this eps (the text says so)
+    assert ex.trajectories["gradient descent"].diverged and ex.trajectories["Nesterov"].diverged
+    # "push lr past 2: gradient descent diverges; momentum is stable up to 2 (1 + alpha)"
+    ex.controls["lr"].value, ex.controls["momentum"].value = 3.7, 0.9
+    assert ex.trajectories["gradient descent"].diverged
+    assert not ex.trajectories["momentum"].diverged and ex.trajectories["Nesterov"].diverged

@@ -10,7 +10,10 @@ the slides, too). This module looks inside them:
 - ``rmsprop_weights``: the weight (1 - rho) rho^j that RMSProp's r gives to the squared
   gradient of j steps ago (AdaGrad's r weighs every past gradient 1);
 - ``escape_step``: when a run leaves a saddle;
-- ``compare_on_digits``: the course's MLP on the digits, one ``History`` per optimizer.
+- ``compare_on_digits``: the course's MLP on the digits, one ``History`` per optimizer;
+- ``TorchRMSprop``, ``TorchAdagrad``, ``TorchAdam`` (beyond the slides): PyTorch's documented
+  updates of ``torch.optim.RMSprop``, ``Adagrad``, ``Adam`` and ``AdamW`` in numpy, to set
+  them beside the slides' boxes.
 """
 
 from __future__ import annotations
@@ -25,8 +28,11 @@ from cs551.measure import first_index
 from cs551.nn.network import train_digits
 from cs551.objectives import Objective
 from cs551.optim import (
+    AccumulatorState,
     AdaGrad,
     Adam,
+    AdamState,
+    LearningRate,
     Optimizer,
     RMSProp,
     RMSPropNesterov,
@@ -131,3 +137,131 @@ def compare_on_digits(optimizers: Mapping[str, Optimizer], *, steps: int = 300,
     """
     return {label: train_digits(opt, steps=steps, batch_size=batch_size, hidden=hidden,
                                 seed=seed, every=every) for label, opt in optimizers.items()}
+
+
+# --- PyTorch's conventions (beyond the slides) ---------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class TorchRMSprop(Optimizer):
+    """``torch.optim.RMSprop(params, lr, alpha=rho, eps=delta)`` in numpy, as PyTorch's
+    documentation states its update (no momentum, not centered, no weight decay):
+
+        r <- alpha r + (1 - alpha) g (.) g          (PyTorch's alpha is the slide's rho)
+        theta <- theta - eps g / (sqrt(r) + delta)   (delta outside the root)
+
+    The slide's box has eps g / sqrt(delta + r). With delta = 0 the two are the same; with
+    delta > 0 they agree where r >> delta and differ where the gradient is small.
+    """
+
+    lr: LearningRate  # eps (PyTorch's lr)
+    alpha: float = 0.99  # rho (PyTorch's alpha: the decay of r, not momentum)
+    eps: float = 1e-8  # delta (PyTorch's eps)
+
+    def __post_init__(self):
+        check.unit_interval("alpha", self.alpha)
+        check.non_negative("eps", self.eps)
+        super().__post_init__()
+
+    def init(self, theta):
+        return AccumulatorState(r=np.zeros_like(theta))  # r = 0
+
+    def update(self, objective, theta, state, lr):
+        r = state.r
+        g = objective.grad(theta)
+        r[:] = self.alpha * r + (1 - self.alpha) * g * g  # r <- rho r + (1 - rho) g (.) g
+        theta -= lr * g / (np.sqrt(r) + self.eps)  # theta <- theta - eps g / (sqrt(r) + delta)
+
+
+@dataclass(frozen=True, eq=False)
+class TorchAdagrad(Optimizer):
+    """``torch.optim.Adagrad(params, lr, eps=delta, initial_accumulator_value=r0)`` in numpy,
+    as PyTorch states its update (no lr_decay, no weight decay):
+
+        r <- r + g (.) g                  (r starts at r0, not 0)
+        theta <- theta - eps g / (sqrt(r) + delta)
+
+    The slide's AdaGrad box with r starting at r0: with r0 = 0 the same update. A positive
+    r0 caps each parameter's first rates at eps / sqrt(r0).
+    """
+
+    lr: LearningRate  # eps (PyTorch's lr)
+    eps: float = 1e-10  # delta (PyTorch's eps)
+    initial_accumulator_value: float = 0.0  # r0
+
+    def __post_init__(self):
+        check.non_negative("eps", self.eps)
+        check.non_negative("initial_accumulator_value", self.initial_accumulator_value)
+        super().__post_init__()
+
+    def init(self, theta):
+        return AccumulatorState(r=np.full_like(theta, self.initial_accumulator_value))
+
+    def update(self, objective, theta, state, lr):
+        r = state.r
+        g = objective.grad(theta)
+        r += g * g  # r <- r + g (.) g
+        theta -= lr * g / (np.sqrt(r) + self.eps)  # theta <- theta - eps g / (sqrt(r) + delta)
+
+
+@dataclass(frozen=True, eq=False)
+class TorchAdam(Optimizer):
+    """``torch.optim.Adam(params, lr, betas=(beta1, beta2), eps, weight_decay=lam)`` in numpy,
+    and with ``decoupled=True`` ``torch.optim.AdamW`` (Loshchilov and Hutter, "Decoupled
+    weight decay regularization", ICLR 2019), as PyTorch states their updates:
+
+        Adam:  g <- g + lam theta                  (L2: the decay enters the averages)
+        AdamW: theta <- theta - eps lam theta      (decoupled: applied to theta directly)
+        then   s <- beta1 s + (1 - beta1) g,  r <- beta2 r + (1 - beta2) g (.) g
+               theta <- theta - eps s^ / (sqrt(r^) + delta)   (s^, r^ bias-corrected)
+
+    With lam = 0 both are ``cs551.optim.Adam``. With lam > 0, Adam divides the decay, like
+    the gradient, by sqrt(r^); AdamW shrinks every parameter by the same factor 1 - eps lam.
+    """
+
+    lr: LearningRate = 1e-3  # eps (PyTorch's lr)
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8  # delta (PyTorch's eps)
+    weight_decay: float = 0.0  # lam
+    decoupled: bool = False  # True: AdamW
+
+    def __post_init__(self):
+        check.non_negative("eps", self.eps)
+        check.non_negative("weight_decay", self.weight_decay)
+        if not isinstance(self.decoupled, bool):
+            raise ValueError(f"decoupled must be True or False, got {self.decoupled!r}")
+        super().__post_init__()
+
+    def init(self, theta):
+        return AdamState(s=np.zeros_like(theta), r=np.zeros_like(theta))
+
+    def update(self, objective, theta, state, lr):
+        s, r, t = state.s, state.r, state.k + 1
+        g = objective.grad(theta)
+        if self.decoupled:
+            theta -= lr * self.weight_decay * theta  # AdamW: theta <- theta - eps lam theta
+        else:
+            g = g + self.weight_decay * theta  # Adam: g <- g + lam theta (L2 penalty)
+        s[:] = self.beta1 * s + (1 - self.beta1) * g  # s <- beta1 s + (1 - beta1) g
+        r[:] = self.beta2 * r + (1 - self.beta2) * g * g  # r <- beta2 r + (1 - beta2) g (.) g
+        s_hat = s / (1 - self.beta1**t)  # bias-corrected first moment
+        r_hat = r / (1 - self.beta2**t)  # bias-corrected second moment
+        theta -= lr * s_hat / (np.sqrt(r_hat) + self.eps)
+
+
+def one_step(optimizer: Optimizer, objective: Objective, theta: np.ndarray) -> np.ndarray:
+    """The first step theta_1 - theta_0 of ``optimizer`` from ``theta`` (fresh state)."""
+    theta = np.array(theta, dtype=float)
+    return minimize(optimizer, objective, theta, 1).theta - theta
+
+
+def denominators(r: np.ndarray, delta: float) -> dict[str, np.ndarray]:
+    """The divisors of eps g at accumulator values ``r``: the slide's RMSProp box
+    sqrt(delta + r), PyTorch's sqrt(r) + delta, and their ratio (PyTorch's step over the
+    slide's: above 1 where PyTorch steps farther)."""
+    r = np.asarray(r, dtype=float)
+    delta = check.non_negative("delta", delta)
+    slide, torch = np.sqrt(delta + r), np.sqrt(r) + delta
+    return {"slide: sqrt(delta + r)": slide, "PyTorch: sqrt(r) + delta": torch,
+            "PyTorch's step / slide's": slide / torch}

@@ -20,6 +20,9 @@ theta <- theta + v); this module holds what shows their claims:
   during training (slide "Momentum": "this parameter can be adapted"), compared with
   fixed alphas by ``race_momentum_schedules`` on ``spread_quadratic`` (noise-free) and
   ``NoisyQuadratic`` (the same bowl with noisy gradients).
+- ``TorchSGD``: PyTorch's documented momentum update (b <- mu b + g, theta <- theta - eps b),
+  beyond the slides; ``interim_points`` gives the slide's Nesterov interim points
+  theta + alpha v of a run, which PyTorch's ``nesterov=True`` returns as its iterates.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from cs551.optim import (
     Nesterov,
     Optimizer,
     Run,
+    State,
     Trajectory,
     minimize,
 )
@@ -446,3 +450,96 @@ def race_momentum_schedules(racers: Mapping[str, Optimizer], objective: Quadrati
                        for label, opt in racers.items()}
     return MomentumScheduleRace(runs[0.0], runs[sigma], check.positive("tol", tol), sigma,
                                 early_step, tail)
+
+
+# --- PyTorch's convention (beyond the slides) ---------------------------------------------------
+
+
+@dataclass(kw_only=True)
+class BufferState(State):
+    """k and PyTorch's momentum buffer b (``torch.optim.SGD``'s ``momentum_buffer``)."""
+
+    b: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class TorchSGD(Optimizer):
+    """``torch.optim.SGD(params, lr, momentum=mu, nesterov=...)`` in numpy, as PyTorch's
+    documentation states its update (dampening 0, no weight decay):
+
+        g <- gradient at theta
+        b <- mu b + g                          (b starts at 0, so b_1 = g_1)
+        theta <- theta - eps (g + mu b)        if nesterov
+        theta <- theta - eps b                 otherwise
+
+    The buffer b sums raw gradients and eps multiplies it at every step. For a constant eps
+    this is the slide's "SGD with momentum" with alpha = mu and v = -eps b (the same
+    iterates); with ``nesterov=True`` its iterates are the slide's Nesterov interim points
+    theta + alpha v (``interim_points``). When eps changes, the two forms part: a new eps
+    rescales PyTorch's whole accumulated step at once, the slide's velocity only gradually.
+    """
+
+    lr: LearningRate  # eps (PyTorch's lr)
+    momentum: float = 0.9  # mu (PyTorch's momentum)
+    nesterov: bool = False
+
+    def __post_init__(self):
+        if not isinstance(self.nesterov, bool):
+            raise ValueError(f"nesterov must be True or False, got {self.nesterov!r}")
+        super().__post_init__()
+
+    def init(self, theta):
+        return BufferState(b=np.zeros_like(theta))  # b_0 = 0
+
+    def update(self, objective, theta, state, lr):
+        b = state.b
+        g = objective.grad(theta)
+        b[:] = self.momentum * b + g  # b <- mu b + g
+        if self.nesterov:
+            theta -= lr * (g + self.momentum * b)  # theta <- theta - eps (g + mu b)
+        else:
+            theta -= lr * b  # theta <- theta - eps b
+
+
+def interim_points(trajectory: Trajectory, momentum: float) -> np.ndarray:
+    """theta_k + alpha v_k for every iterate of a Nesterov run (v_k = theta_k - theta_{k-1},
+    v_0 = 0): the points where the slide's box "Nesterov momentum" takes its gradients."""
+    momentum = check.unit_interval("momentum", momentum)
+    v = np.vstack([np.zeros_like(trajectory.thetas[:1]), velocities(trajectory)])
+    return trajectory.thetas + momentum * v
+
+
+@dataclass(frozen=True)
+class step_drop:  # noqa: N801 -- a schedule is used like a function
+    """eps_k = ``lr0`` for k < ``at``, then ``lr1``: a learning rate dropped once.
+
+    >>> schedule = step_drop(0.1, 0.01, at=100)
+    >>> schedule(99), schedule(100)
+    (0.1, 0.01)
+    """
+
+    lr0: float
+    lr1: float
+    at: int
+
+    def __post_init__(self):
+        check.positive("lr0", self.lr0)
+        check.positive("lr1", self.lr1)
+        check.positive_int("at", self.at)
+
+    def __call__(self, k: int) -> float:
+        return self.lr0 if k < self.at else self.lr1
+
+
+def coast_after_drop(lr0: float, lr1: float, momentum: float, g_norm: float) -> float:
+    """How much farther the slide's momentum travels than PyTorch's after eps drops from
+    ``lr0`` to ``lr1`` at terminal velocity under a constant gradient of norm ``g_norm``.
+
+    PyTorch's step falls to eps_1 ||g|| / (1 - alpha) at once; the slide's velocity relaxes
+    to it geometrically, v_j - v_inf = alpha^j (eps_0 - eps_1) ||g|| / (1 - alpha), so it
+    coasts sum_{j>=1} alpha^j (eps_0 - eps_1) ||g|| / (1 - alpha)
+    = (eps_0 - eps_1) ||g|| alpha / (1 - alpha)^2 farther.
+    """
+    lr0, lr1 = check.positive("lr0", lr0), check.positive("lr1", lr1)
+    momentum = check.unit_interval("momentum", momentum)
+    return (lr0 - lr1) * check.non_negative("g_norm", g_norm) * momentum / (1 - momentum) ** 2

@@ -14,10 +14,10 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import NullFormatter, NullLocator
 
-from cs551.optim import Momentum
+from cs551.optim import Momentum, Trajectory
 from cs551.plots import axes_or_new, plot_histories, widths
 
-from .experiments import MomentumScheduleRace
+from .experiments import MomentumScheduleRace, velocities
 
 # the slide's typical values of alpha, one colour each (momentum 0.9 keeps the course's C1)
 ALPHA_COLORS = {0.5: "C0", 0.9: "C1", 0.99: "C2"}
@@ -121,3 +121,31 @@ def plot_momentum_schedules(race: MomentumScheduleRace, window: int = 25) -> np.
     fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=3,
                fontsize="small")
     return axes
+
+
+def plot_step_lengths(runs: Mapping[str, Trajectory], drop: int | None = None,
+                      ax: Axes | None = None, title: str | None = None) -> Axes:
+    """||theta_k - theta_{k-1}|| against the step k for each run, on a log scale; ``drop``
+    marks the step where the learning rate changes (a dotted line).
+
+    The first run is drawn thickest and in momentum's colour, the others thinner on top of
+    it, dashed (``widths``): where the runs agree, the first shows as a halo.
+    """
+    ax = axes_or_new(ax)
+    styles = ({"color": "C1"}, {"color": "k", "linestyle": "--"}, {"color": "C3"})
+    for (label, run), width, style in zip(runs.items(), widths(len(runs), 1.2, 4.0), styles,
+                                          strict=False):
+        steps = np.linalg.norm(velocities(run), axis=1)
+        ax.plot(np.arange(1, len(steps) + 1), steps, linewidth=width, label=label, **style)
+    if drop is not None:
+        ax.axvline(drop, color="0.5", linestyle=":", linewidth=1,
+                   label=rf"$\epsilon$ drops (step {drop})")
+    ax.set(yscale="log", xlabel="step $k$", ylabel=r"step length $\|\theta_k - \theta_{k-1}\|$",
+           title=title)
+    low, high = ax.get_ylim()
+    ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
+             if low <= t <= high]
+    ax.set_yticks(ticks, labels=[f"{t:g}" for t in ticks])
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.legend(fontsize="small")
+    return ax
