@@ -72,7 +72,7 @@ def compare(what: str, got, expected, inputs: dict, rtol: float = 1e-6, atol: fl
 def assert_unchanged(inputs: dict, copies: dict, function: str) -> None:
     for name, value in copies.items():
         if isinstance(value, np.ndarray) and not np.array_equal(inputs[name], value):
-            raise AssertionError(f"{function} changed its input {name}: return new arrays "
+            raise AssertionError(f"{function} changed its input {name}:\n  return new arrays "
                                  "instead of updating the ones passed in")
 
 
