@@ -11,6 +11,7 @@ import sympy as sp
 
 from cs551.data import digits
 from cs551.gradcheck import numerical_gradient, relative_error
+from cs551.grading import check_batchnorm_backward, self_check
 from cs551.nn import (
     BatchNorm,
     Classifier,
@@ -21,6 +22,7 @@ from cs551.nn import (
     backward,
     forward,
     mlp,
+    population_statistics,
     running_average,
     set_population_statistics,
     softmax_cross_entropy,
@@ -196,6 +198,125 @@ def test_running_average_lags_a_linear_drift_as_predicted(momentum, drift):
                                                           rel=1e-6)
 
 
+# --- the backward pass: derived by SymPy, and the notebook's "your turn" ---
+
+
+@pytest.mark.parametrize("m", [2, 3, 4])
+def test_sympy_staged_chain_rule_and_collected_formula_equal_the_derivative(m):
+    derivation = bn.batchnorm_backward_by_sympy(m)
+    for name, residuals in derivation["residuals"].items():
+        assert residuals == [0] * len(residuals), name
+    assert len(derivation["residuals"]["collected formula"]) == m
+
+
+def test_sympy_backward_matches_the_library_at_a_point_and_tells_a_wrong_formula():
+    derivation = bn.batchnorm_backward_by_sympy(3)
+    L, direct = derivation["L"], derivation["direct"]
+    symbols = {s.name: s for s in L.free_symbols}
+    rng = np.random.default_rng(0)
+    x, g = rng.normal(size=(3, 1)), rng.normal(size=(3, 1))
+    gamma, eps = 1.7, 0.01
+    point = {symbols[f"x_{i + 1}"]: x[i, 0] for i in range(3)}
+    point |= {symbols[f"g_{i + 1}"]: g[i, 0] for i in range(3)}
+    point |= {symbols["gamma"]: gamma, symbols["epsilon"]: eps, symbols["beta"]: 0.3}
+    _, cache = forward(x, np.array([gamma]), np.array([0.3]), eps)
+    dx, _, _ = backward(g, cache)
+    np.testing.assert_allclose([float(d.subs(point)) for d in direct], dx[:, 0], rtol=1e-12)
+    # the naive gradient (batch statistics held constant) is not the derivative
+    naive = [symbols["gamma"] * symbols[f"g_{i + 1}"] * cache.inv_std[0] for i in range(3)]
+    assert max(abs(float((d - n).subs(point))) for d, n in zip(direct, naive, strict=True)) > 0.1
+
+
+def test_sympy_backward_checks_m():
+    with pytest.raises(ValueError, match="m must be an integer >= 2, got 1"):
+        bn.batchnorm_backward_by_sympy(1)
+
+
+def worked_batchnorm_backward(dy, x, gamma, eps):  # the notebook's worked answer
+    m = x.shape[0]
+    mu_B = x.sum(axis=0) / m
+    sigma2_B = ((x - mu_B) ** 2).sum(axis=0) / m
+    x_hat = (x - mu_B) / np.sqrt(sigma2_B + eps)
+    dgamma = (dy * x_hat).sum(axis=0)
+    dbeta = dy.sum(axis=0)
+    dx = gamma / (m * np.sqrt(sigma2_B + eps)) * (m * dy - dbeta - x_hat * dgamma)
+    return dx, dgamma, dbeta
+
+
+def test_the_notebooks_worked_backward_is_right_and_the_naive_one_is_not():
+    def check(f):  # as the notebook calls it
+        return check_batchnorm_backward(f, seed=0)
+
+    assert self_check(check, worked_batchnorm_backward) == "Right."
+    check_batchnorm_backward(worked_batchnorm_backward)  # any seed
+
+    def naive(dy, x, gamma, eps):
+        dx, dgamma, dbeta = worked_batchnorm_backward(dy, x, gamma, eps)
+        return gamma * dy / np.sqrt(x.var(axis=0) + eps), dgamma, dbeta
+
+    def placeholder(dy, x, gamma, eps):
+        dx = None  # the notebook's placeholder
+        if dx is None:
+            raise NotImplementedError("your line here")
+
+    message = self_check(check, naive)
+    assert message.startswith("Not yet.") and "the returned dx is wrong" in message
+    assert message == self_check(check, naive)  # seeded: the same words every run
+    assert self_check(check, placeholder).startswith("Not answered yet")
+
+
+# --- beyond the slides: PyTorch's BatchNorm1d running statistics ---
+
+
+def _batches(seed=1, count=40, m=16):
+    rng = np.random.default_rng(seed)
+    return [rng.normal([2.0, -1.0, 0.0], [3.0, 0.5, 1.0], size=(m, 3)) for _ in range(count)]
+
+
+@pytest.mark.parametrize("momentum", [0.1, 0.01, 0.3])
+def test_pytorch_momentum_is_one_minus_the_course_alpha(momentum):
+    batches = _batches()
+    torch_mean, torch_var = bn.torch_running_statistics(batches, momentum=momentum)
+    mean, var = running_average(batches, momentum=1 - momentum)
+    np.testing.assert_allclose(torch_mean, mean, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(torch_var, var, rtol=0, atol=1e-12)
+    layer = BatchNorm(3, momentum=1 - momentum)  # the course's layer keeps the same statistics
+    params = layer.init(None)
+    for batch in batches:
+        layer.forward(params, batch, train=True)
+    np.testing.assert_allclose(layer.running_mean, torch_mean, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(layer.running_var, torch_var, rtol=0, atol=1e-12)
+    # copying the number over as alpha is something else
+    wrong_mean, wrong_var = running_average(batches, momentum=momentum)
+    assert np.max(np.abs(wrong_var - torch_var)) > 0.1
+
+
+def test_pytorch_stores_the_unbiased_variance_and_starts_from_zero_and_one():
+    batch = _batches(count=1, m=5)[0]
+    mean, var = bn.torch_running_statistics([batch], momentum=0.1)
+    np.testing.assert_allclose(mean, 0.1 * batch.mean(axis=0))
+    np.testing.assert_allclose(var, 0.9 + 0.1 * batch.var(axis=0) * 5 / 4)
+    y, cache = forward(batch, np.ones(3), np.zeros(3), eps=1e-5)  # normalized: biased variance
+    np.testing.assert_allclose(y.var(axis=0), cache.var / (cache.var + 1e-5))
+
+
+def test_pytorch_momentum_none_is_the_slides_population_statistics():
+    batches = _batches(seed=4, count=25, m=8)
+    simple_mean, simple_var = bn.torch_running_statistics(batches, momentum=None)
+    E_x, Var_x = population_statistics(batches)
+    np.testing.assert_allclose(simple_mean, E_x, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(simple_var, Var_x, rtol=0, atol=1e-12)
+
+
+def test_torch_running_statistics_checks_its_arguments():
+    with pytest.raises(ValueError, match=r"momentum must be in \[0, 1\], got 1.5"):
+        bn.torch_running_statistics(_batches(count=2), momentum=1.5)
+    with pytest.raises(ValueError, match="m >= 2"):
+        bn.torch_running_statistics([np.ones((1, 3))])
+    with pytest.raises(ValueError, match="at least one minibatch"):
+        bn.torch_running_statistics([])
+
+
 # --- training deep networks with and without BN (the notebook's experiments) ---
 
 
@@ -348,7 +469,8 @@ def test_explorer_shows_the_cached_runs_and_updates_on_a_slider_move(sweep, monk
     assert bytes(explorer.image.value).startswith(PNG)
     history = sweep[1.0, True].history
     np.testing.assert_array_equal(explorer.lines[True].get_xdata(), history.steps)
-    assert "with BN: loss 0." in explorer.summary()
+    assert "with BN: loss 0." in explorer.summary()  # as the notebook leaves it: lr = 1,
+    assert "plain: stalled" in explorer.summary()  # the plain network stalls, BN trains
     assert "6 hidden layers, lr = 1" in explorer.summary()
 
     assert_redraws(explorer, "lr", 3.0)

@@ -1,10 +1,13 @@
 """Notebook 09: Newton's method -- derivation, saddles, damping, cost, batch size, digits."""
 
+import re
+
 import numpy as np
 import pytest
 import sympy as sp
 
 from cs551.gradient_noise import step_errors
+from cs551.grading import self_check
 from cs551.measure import first_index
 from cs551.objectives import (
     Quadratic,
@@ -15,6 +18,7 @@ from cs551.objectives import (
 )
 from cs551.optim import SGD, Newton, SaddleFreeNewton, minimize
 from cs551.topics.newton import (
+    check_newton_step,
     damped_newton_factor,
     digits_logistic,
     elimination_flops,
@@ -71,6 +75,18 @@ def test_gradient_descent_on_rosenbrock_below_the_edge_of_stability_is_not_chaot
         assert steps(1.9e-3) == exact > 10_000
         at_the_edge.add(steps(2e-3))
     assert len(at_the_edge) > 1
+
+
+def test_the_notebooks_loop_is_the_library_newton():
+    """Section 2 writes the slide's box out as a loop; it takes cs551.optim.Newton's steps."""
+    f = Rosenbrock()
+    theta, thetas = f.start.copy(), [f.start.copy()]
+    for _ in range(10):
+        theta = theta - np.linalg.solve(f.hess(theta), f.grad(theta))
+        thetas.append(theta)
+    library = minimize(Newton(), f, f.start, 10)
+    np.testing.assert_allclose(thetas, library.thetas, rtol=0, atol=1e-12)
+    assert f(thetas[2]) > 700 > f(thetas[0])  # the wild step 2 the notebook quotes
 
 
 def test_newton_from_the_origin_of_rosenbrock_takes_two_exact_steps():
@@ -142,6 +158,67 @@ def test_bad_damping_and_singular_systems_raise():
         newton_multipliers([2, -2], 2.0)
     with pytest.raises(np.linalg.LinAlgError):
         minimize(SaddleFreeNewton(), Quadratic(np.diag([1.0, 0.0])), np.ones(2), 1)
+
+
+# --- the notebook's "your turn": one damped Newton step ----------------------------------------
+
+
+def right_step(theta, g, H, mu=0.0):
+    return theta - np.linalg.solve(H + mu * np.eye(len(theta)), g)
+
+
+def test_check_newton_step_passes_the_right_step_and_an_explicit_inverse():
+    check_newton_step(right_step, seed=0)
+    check_newton_step(right_step)  # any seed
+    check_newton_step(lambda t, g, H, mu: t - np.linalg.inv(H + mu * np.eye(len(t))) @ g, seed=1)
+    assert self_check(lambda f: check_newton_step(f, seed=0), right_step) == "Right."
+
+
+@pytest.mark.parametrize("wrong, says", [
+    (lambda t, g, H, mu: t + np.linalg.solve(H + mu * np.eye(len(t)), g), "wrong sign"),
+    (lambda t, g, H, mu: t - np.linalg.solve(H, g), "the damping is missing"),
+    (lambda t, g, H, mu: t - np.linalg.solve(H + mu, g), "on the diagonal only"),
+    (lambda t, g, H, mu: np.linalg.solve(H + mu * np.eye(len(t)), g), "you returned the step"),
+    (lambda t, g, H, mu: t - (H + mu * np.eye(len(t))) @ g, "not by it"),
+    (lambda t, g, H, mu: t - g, "that is a gradient step"),
+    (lambda t, g, H, mu: t - 0.5 * g, "solve (H + mu I) s = g with np.linalg.solve"),
+    (lambda t, g, H, mu: t[:1], "expected an array of shape"),
+])
+def test_check_newton_step_says_what_is_off(wrong, says):
+    with pytest.raises(AssertionError, match=re.escape(says)):
+        check_newton_step(wrong, seed=0)
+    message = self_check(lambda f: check_newton_step(f, seed=0), wrong)
+    assert message.startswith("Not yet.") and says in message
+    assert message == self_check(lambda f: check_newton_step(f, seed=0), wrong)  # deterministic
+    assert max(len(line) for line in message.splitlines()) < 100
+
+
+def test_check_newton_step_catches_a_step_that_changes_its_input_and_a_placeholder():
+    def in_place(theta, g, H, mu=0.0):
+        theta -= np.linalg.solve(H + mu * np.eye(len(theta)), g)
+        return theta
+
+    with pytest.raises(AssertionError, match="changed its input theta"):
+        check_newton_step(in_place, seed=0)
+
+    def placeholder(theta, g, H, mu=0.0):
+        raise NotImplementedError("your line here")
+
+    assert self_check(check_newton_step, placeholder).startswith("Not answered yet")
+
+
+def test_check_newton_step_tries_undamped_damped_and_indefinite_hessians():
+    seen = []
+
+    def spy(theta, g, H, mu):
+        seen.append((mu, np.linalg.eigvalsh(H)))
+        return right_step(theta, g, H, mu)
+
+    check_newton_step(spy, trials=20, seed=0)
+    assert sum(mu == 0 for mu, _ in seen) == 10
+    assert all(np.min(np.abs(lambdas + mu)) >= 0.3 for mu, lambdas in seen)  # never singular
+    assert any(lambdas[0] < 0 for _, lambdas in seen)  # indefinite ones too
+    assert any(lambdas[0] < 0 < lambdas[0] + mu for mu, lambdas in seen)  # damping makes PD
 
 
 # --- cost ----------------------------------------------------------------------------------------
@@ -238,16 +315,26 @@ def test_first_index():
 
 
 def test_damping_slider_decides_whether_newton_escapes_the_saddle():
+    """The notebook's explorer and its "Things to try" (section 7)."""
     methods = {"damped Newton": Newton, "saddle-free Newton": SaddleFreeNewton,
                "gradient descent": SGD}
     e = OptimizerExplorer(Saddle(), methods, damping=0.5, lr=0.1, steps=15)
     assert set(e.controls) == {"lr", "damping", "steps", "x0", "y0"}
-    assert abs(e.trajectories["damped Newton"].value) < 1e-12  # converged onto the saddle
-    assert_redraws(e, "damping", 3.0)
+    # as the notebook leaves it: mu = 0.5 < 1, damped Newton converges onto the saddle
+    assert abs(e.trajectories["damped Newton"].value) < 1e-12
+    assert e.trajectories["saddle-free Newton"].value < -10  # escaped, downhill
+    assert "damped Newton: 15 steps" in e.summary()
+    assert_redraws(e, "damping", 3.0)  # above 2: escapes without changing side
     run = e.trajectories["damped Newton"]
     assert run.diverged or abs(run.theta[1]) > 1  # escaped
+    assert np.all(run.thetas[:, 1] > 0)
     np.testing.assert_allclose(e.lines["damped Newton"].get_ydata()[:3],
                                minimize(Newton(3.0), Saddle(), Saddle().start, 2).thetas[:, 1])
+    e.controls["damping"].value = 1.5  # between 1 and 2: escapes while flipping sides
+    run = e.trajectories["damped Newton"]
+    assert run.diverged or abs(run.theta[1]) > 1
+    signs = np.sign(run.thetas[:6, 1])
+    assert np.all(signs[1:] == -signs[:-1])
     e.controls["y0"].value = 0.0  # on the axis nothing can leave
     assert abs(e.trajectories["saddle-free Newton"].theta[1]) == 0
 

@@ -11,7 +11,9 @@ put to work on the digits:
   (BN and vanishing gradients);
 - ``rescaling_effect``: BN makes a layer's output invariant to the scale of its weights;
 - ``fold_network``: the inference network N_BN^inf, each BN folded into its Dense layer;
-- ``running_average_lag``: how far the running averages trail the population statistics.
+- ``running_average_lag``: how far the running averages trail the population statistics;
+- ``torch_running_statistics``: PyTorch's ``BatchNorm1d`` running statistics, written out
+  from its documentation (beyond the slides; no torch needed).
 """
 
 from __future__ import annotations
@@ -315,3 +317,36 @@ def running_average_lag(lrs: tuple[float, float] = (0.02, 0.5), switch: int = 10
     recorded = np.array(recorded)
     return LagRecord(recorded, np.where(recorded <= switch, lr0, lr1), np.array(gaps), switch,
                      momentum)
+
+
+def torch_running_statistics(batches: Iterable[np.ndarray], momentum: float | None = 0.1,
+                             ) -> tuple[np.ndarray, np.ndarray]:
+    """The running statistics PyTorch's ``torch.nn.BatchNorm1d(n, momentum=0.1)`` keeps in
+    training mode, as its documentation states them (no torch needed).
+
+    ``running_mean`` starts at 0 and ``running_var`` at 1; after each minibatch of m examples
+
+        running_mean <- (1 - momentum) running_mean + momentum mu_B
+        running_var  <- (1 - momentum) running_var  + momentum m/(m-1) sigma2_B
+
+    -- the *unbiased* variance is stored, while the training-mode output is normalized with
+    the biased sigma2_B. PyTorch's ``momentum`` weighs the new minibatch, so it is the
+    course's running-average decay alpha = 1 - momentum (``cs551.nn.running_average``).
+    ``momentum=None`` keeps the cumulative (simple) average: weight 1/k for the k-th
+    minibatch, i.e. the slide's E_B[mu_B] and m/(m-1) E_B[sigma2_B] over all minibatches.
+    """
+    if momentum is not None:
+        momentum = check.in_interval("momentum", momentum, 0, 1)
+    mean, var = None, None
+    for k, batch in enumerate(batches, start=1):
+        batch = np.asarray(batch, dtype=float)
+        if batch.ndim != 2 or batch.shape[0] < 2:
+            raise ValueError(f"every batch must be m x n with m >= 2, got shape {batch.shape}")
+        if mean is None:
+            mean, var = np.zeros(batch.shape[1]), np.ones(batch.shape[1])
+        p = 1 / k if momentum is None else momentum  # the weight of the new minibatch
+        mean = (1 - p) * mean + p * batch.mean(axis=0)  # mu_B
+        var = (1 - p) * var + p * batch.var(axis=0, ddof=1)  # m/(m-1) sigma2_B, unbiased
+    if mean is None:
+        raise ValueError("batches must hold at least one minibatch, got none")
+    return mean, var

@@ -10,19 +10,22 @@ This module holds what the notebook measures:
 - ``newton_step_flops``: what a Newton step on least squares costs, term by term;
 - ``solve_times``: wall-clock times of ``np.linalg.solve`` (for a notebook cell whose
   output is not compared: timings are never stable);
-- ``digits_logistic``: logistic regression on two classes of the digits.
+- ``digits_logistic``: logistic regression on two classes of the digits;
+- ``check_newton_step``: the notebook's "your turn" check of a student's Newton step.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from cs551 import _validate as check
 from cs551.data import digits
-from cs551.objectives import LogisticRegression
+from cs551.grading.checks import assert_unchanged, compare, draw_rng
+from cs551.objectives import LogisticRegression, Quadratic
+from cs551.optim import Newton, minimize
 
 
 def newton_multipliers(eigenvalues: Sequence[float], damping: float = 0.0,
@@ -118,3 +121,63 @@ def digits_logistic(classes: tuple[int, int] = (3, 8), l2: float = 1e-3,
         raise ValueError(f"classes must be two digits, got {classes!r}")
     data = digits(classes=tuple(classes), bias=True)
     return LogisticRegression(data.X_train, data.y_train, batch_size=batch_size, seed=seed, l2=l2)
+
+
+def _newton_slip(got, theta: np.ndarray, g: np.ndarray, H: np.ndarray, mu: float) -> str:
+    """Name the slip a wrong Newton step ``got`` matches, or give the general hint."""
+    eye = np.eye(len(theta))
+    step = np.linalg.solve(H + mu * eye, g)  # s solves (H + mu I) s = g
+    slips = [
+        (theta + step, "wrong sign: the update is theta - s, not theta + s"),
+        (step, "you returned the step s; return the new parameters theta - s"),
+        (-step, "you returned the update -s; return the new parameters theta - s"),
+        (theta - np.linalg.solve(H, g) if mu else None,
+         "the damping is missing: solve (H + mu I) s = g, not H s = g"),
+        (theta - np.linalg.solve(H + mu, g) if mu else None,
+         "mu goes on the diagonal only: H + mu * np.eye(d), not H + mu"),
+        (theta - (H + mu * eye) @ g, "multiply g by the inverse of H + mu I (solve), not by it"),
+        (theta - g, "that is a gradient step; Newton's step solves (H + mu I) s = g"),
+    ]
+    got = np.asarray(got, dtype=float)
+    for wrong, message in slips:
+        if wrong is not None and np.allclose(got, wrong, rtol=1e-6, atol=1e-9):
+            return message
+    return "solve (H + mu I) s = g with np.linalg.solve, then return theta - s"
+
+
+def check_newton_step(student: Callable, trials: int = 20, seed: int | None = None) -> None:
+    """``student(theta, g, H, mu) -> new theta``: one step of the slide's box "Steps for
+    Newton's method", damped as in H + mu I:
+
+        solve (H + mu I) s = g,    theta <- theta - s      (mu = 0: the slide's step)
+
+    Compared with ``cs551.optim.Newton(damping=mu)`` on random quadratics in 2 or 3
+    dimensions, half of them with mu = 0, and with Hessians of both signs (indefinite
+    ones too, as at a saddle). Raises AssertionError saying what is off, naming the
+    common slips (the sign, the missing damping, H in place of its inverse, mu added to
+    every entry, the step returned in place of the new theta); the student's function
+    must leave its inputs unchanged.
+    """
+    rng, seed = draw_rng(seed)
+    for trial in range(check.positive_int("trials", trials)):
+        d = int(rng.integers(2, 4))
+        Q, _ = np.linalg.qr(rng.normal(size=(d, d)))  # random eigenvectors u_i
+        lambdas = rng.uniform(0.5, 4, size=d) * rng.choice([-1.0, 1.0], size=d)
+        mu = 0.0 if trial % 2 == 0 else round(float(rng.uniform(0.5, 3)), 2)
+        while np.min(np.abs(lambdas + mu)) < 0.3:  # keep H + mu I far from singular
+            mu = round(float(rng.uniform(0.5, 3)), 2)
+        H = Q @ np.diag(lambdas) @ Q.T
+        f = Quadratic((H + H.T) / 2, rng.normal(size=d))
+        theta = rng.normal(size=d)
+        inputs = {"theta": theta, "g": f.grad(theta), "H": f.hess(theta), "mu": mu}
+        copies = {k: np.copy(v) if isinstance(v, np.ndarray) else v for k, v in inputs.items()}
+        got = student(*inputs.values())
+        assert_unchanged(inputs, copies, "newton_step")
+        expected = minimize(Newton(damping=mu), f, copies["theta"], 1).theta
+        if got is not None and np.shape(got) == expected.shape and np.allclose(
+                got, expected, rtol=1e-6, atol=1e-9):
+            continue
+        hint = (_newton_slip(got, copies["theta"], copies["g"], copies["H"], mu)
+                if np.shape(got) == expected.shape else "")
+        compare("newton_step: the new theta", got, expected,
+                {**copies, "(replay with seed)": f"{seed}, trial {trial}"}, hint=hint)
