@@ -55,8 +55,8 @@ def check_batchnorm_backward(student: Callable, trials: int = 20, seed: int | No
         return inputs, {"dx": dx, "dgamma": dgamma, "dbeta": dbeta}
 
     check_update(student, "batchnorm_backward", make, trials, seed,
-                  "dbeta = sum dy, dgamma = sum dy * x_hat; dx also flows through the mean "
-                  "and the variance of the batch")
+                  "dbeta = sum dy, dgamma = sum dy * x_hat; dx also flows through the batch "
+                  "mean and variance")
 
 
 def check_numerical_gradient(student: Callable, trials: int = 10, seed: int | None = None) -> None:
