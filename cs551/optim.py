@@ -16,7 +16,9 @@ as in ``torch.optim``. ``Run`` is that loop, written once: every run of the cour
 
 Notation (slides -> code): eps -> ``lr``, alpha -> ``momentum``, rho -> ``rho``,
 delta -> ``delta``, theta -> ``theta``, v -> ``v``, r -> ``r``. Every ``lr`` is a
-number or a schedule ``k -> eps_k`` such as ``linear_decay``.
+number or a schedule ``k -> eps_k``: the slide's ``linear_decay``, the 1/k, 1/sqrt(k) and
+exponential decays, and beyond the slides PyTorch's ``step_decay`` (StepLR),
+``cosine_decay`` (CosineAnnealingLR) and ``warmup`` (LinearLR).
 """
 
 from __future__ import annotations
@@ -466,6 +468,96 @@ class exponential_decay:  # noqa: N801 -- a schedule is used like a function
     def __call__(self, k: int) -> float:
         # eps_k = eps_0 gamma^k, kept above 0 where gamma^k underflows (about k > 700 / -ln gamma)
         return max(self.lr0 * self.gamma**k, 1e-300)
+
+
+@dataclass(frozen=True)
+class step_decay:  # noqa: N801 -- a schedule is used like a function
+    """Step decay: eps_k = eps_0 gamma^floor(k / step_size).
+
+    The rate is cut by the factor gamma every ``step_size`` steps: PyTorch's
+    ``torch.optim.lr_scheduler.StepLR(optimizer, step_size, gamma)``, counting SGD steps k
+    where PyTorch's example counts epochs. Its sum is finite, eps_0 step_size / (1 - gamma):
+    like ``exponential_decay`` it breaks the first Robbins-Monro condition, so in practice
+    it is run for a few cuts only.
+
+    >>> s = step_decay(0.05, gamma=0.1, step_size=30)  # PyTorch's documented example
+    >>> [round(s(k), 6) for k in (0, 29, 30, 59, 60)]
+    [0.05, 0.05, 0.005, 0.005, 0.0005]
+    """
+
+    lr0: float
+    gamma: float
+    step_size: int
+
+    def __post_init__(self):
+        check.positive("lr0", self.lr0)
+        check.in_interval("gamma", self.gamma, 0, 1, open_low=True, open_high=True)
+        check.positive_int("step_size", self.step_size)
+
+    def __call__(self, k: int) -> float:
+        # eps_k = eps_0 gamma^floor(k / step_size), kept above 0 where the power underflows
+        return max(self.lr0 * self.gamma ** (k // self.step_size), 1e-300)
+
+
+@dataclass(frozen=True)
+class cosine_decay:  # noqa: N801 -- a schedule is used like a function
+    """Cosine annealing: eps_k = eps_min + (eps_0 - eps_min) (1 + cos(pi k / tau)) / 2, k <= tau.
+
+    Loshchilov & Hutter's schedule (SGDR, ICLR 2017) within one cycle, without its warm
+    restarts: PyTorch's ``CosineAnnealingLR(optimizer, T_max=tau, eta_min=eps_min)`` for
+    k <= tau. It leaves eps_0 as slowly as a constant, falls fastest at k = tau / 2 and
+    arrives at eps_min as slowly as it left. After tau it stays at eps_min, as
+    ``linear_decay`` stays at eps_tau (PyTorch's closed form would climb back up the
+    cosine). eps_min must be > 0: SGD takes no step of size 0.
+
+    >>> s = cosine_decay(1.0, 0.01, tau=100)
+    >>> s(0), round(s(50), 6), s(100), s(1000)
+    (1.0, 0.505, 0.01, 0.01)
+    """
+
+    lr0: float
+    lr_min: float
+    tau: int
+
+    def __post_init__(self):
+        check.positive("lr0", self.lr0)
+        check.positive("lr_min", self.lr_min)
+        check.positive_int("tau", self.tau)
+
+    def __call__(self, k: int) -> float:
+        alpha = min(k / self.tau, 1.0)  # k / tau, held at 1 after tau
+        return self.lr_min + 0.5 * (self.lr0 - self.lr_min) * (1 + math.cos(math.pi * alpha))
+
+
+@dataclass(frozen=True)
+class warmup:  # noqa: N801 -- a schedule is used like a function
+    """Linear warm-up: eps_k = (f + (1 - f) k / w) eps'_k for k < w, then eps'_k.
+
+    Multiplies the rate eps'_k of ``schedule`` (a number or a schedule k -> eps'_k) by a
+    factor that climbs linearly from ``start_factor`` f to 1 over the first ``steps`` w:
+    PyTorch's ``LinearLR(optimizer, start_factor=f, end_factor=1.0, total_iters=w)``
+    (chained with the schedule it warms up). Goyal et al. (2017) warm up over the first
+    epochs when a large minibatch calls for a large eps that the first steps cannot take.
+
+    >>> s = warmup(0.05, steps=4, start_factor=0.5)  # PyTorch's LinearLR example
+    >>> [s(k) for k in range(6)]
+    [0.025, 0.03125, 0.0375, 0.04375, 0.05, 0.05]
+    """
+
+    schedule: LearningRate
+    steps: int
+    start_factor: float = 0.1
+
+    def __post_init__(self):
+        if not callable(self.schedule):
+            check.positive("schedule", self.schedule)
+        check.positive_int("steps", self.steps)
+        check.in_interval("start_factor", self.start_factor, 0, 1, open_low=True)
+
+    def __call__(self, k: int) -> float:
+        rate = self.schedule(k) if callable(self.schedule) else self.schedule  # eps'_k
+        factor = self.start_factor + (1 - self.start_factor) * min(k / self.steps, 1.0)
+        return factor * rate
 
 
 @dataclass(frozen=True, eq=False)

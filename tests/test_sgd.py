@@ -9,7 +9,8 @@ import sympy as sp
 
 from cs551.data import linear_regression_data
 from cs551.gradient_noise import per_example_gradients
-from cs551.nn import train_digits
+from cs551.grading import self_check
+from cs551.nn import History, train_digits
 from cs551.objectives import (
     LeastSquares,
     Quadratic,
@@ -18,21 +19,28 @@ from cs551.objectives import (
 )
 from cs551.optim import (
     SGD,
+    cosine_decay,
     exponential_decay,
     inverse_decay,
     inverse_sqrt_decay,
     linear_decay,
     minimize,
+    step_decay,
+    warmup,
 )
 from cs551.topics import sgd
 from cs551.topics.sgd import (
     SGDExplorer,
+    check_linear_decay,
+    check_noise_ball,
     linear_decay_sums,
     noise_ball_1d,
     plot_cloud_panels,
+    plot_ladder,
     plot_last_iterates,
     plot_noise_ball,
     plot_passes,
+    plot_schedules,
     plot_training_runs,
     robbins_monro_table,
 )
@@ -253,7 +261,7 @@ def test_noisy_gradient_is_unbiased_seeded_and_resettable(quad):
 
 
 def test_decay_shrinks_the_cloud_on_both_landscapes(quad):
-    for f, sigma, lr, steps in [(quad, 0.5, 0.5, 600), (Rosenbrock(), 20, 2e-3, 3000)]:
+    for f, sigma, lr, steps in [(quad, 0.5, 0.5, 600), (Rosenbrock(), 20, 1.9e-3, 3000)]:
         constant = minimize(SGD(lr), sgd.NoisyGradient(f, sigma), f.start, steps)
         decay = minimize(SGD(linear_decay(lr, lr / 100, steps // 2)), sgd.NoisyGradient(f, sigma),
                          f.start, steps)
@@ -277,7 +285,9 @@ def test_the_decayed_clouds_are_tight_but_off_the_minimum_along_the_flat_directi
     assert abs(d_centre[0]) > 0.2 and abs(d_centre[1]) < 0.1  # ... and freezes off theta*,
     # along the flat direction theta_1
     rosen = Rosenbrock()
-    _, runs = cloud_runs(rosen, 20, 2e-3, 3000)
+    limit = 2 / np.linalg.eigvalsh(rosen.hess(rosen.minimizer))[-1]  # 0.0019968
+    assert 0.9 * limit < 1.9e-3 < limit  # just below the stability limit, never at it
+    _, runs = cloud_runs(rosen, 20, 1.9e-3, 3000)
     (c_centre, _, _), (d_centre, d_spread, d_msd) = (sgd.cloud(run, rosen.minimizer)
                                                      for run in runs.values())
     assert np.all(c_centre < 0.8)  # the constant cloud lies below the minimum ...
@@ -464,7 +474,7 @@ def test_printed_tables_survive_round_off(monkeypatch, passes, quad):
         stream = sgd.RegressionSets(sets=200, M=100, d=50, batch_size=5, sigma=1.0, seed=0)
         run = sgd.train_in_passes(lr=0.05, passes=10, objective=stream)
         rows[noisy] = [run.table(), f"{run.first_pass_error():.3f}", int(np.argmin(run.risk))]
-        for f, sigma, lr, steps in [(quad, 0.5, 0.5, 600), (Rosenbrock(), 20, 2e-3, 3000)]:
+        for f, sigma, lr, steps in [(quad, 0.5, 0.5, 600), (Rosenbrock(), 20, 1.9e-3, 3000)]:
             for trajectory in cloud_runs(f, sigma, lr, steps)[1].values():
                 centre, spread, msd = sgd.cloud(trajectory, f.minimizer)
                 rows[noisy].append(f"{np.round(centre, 2) + 0.0} {spread:.2g} {msd:.3g}")
@@ -553,7 +563,7 @@ def test_plot_helpers(least_squares, quad, digits_runs):
 
 def test_cloud_panels_are_equally_tall_and_show_every_cloud(quad):
     rosen = Rosenbrock()
-    panels = [cloud_runs(quad, 0.5, 0.5, 600), cloud_runs(rosen, 20, 2e-3, 3000)]
+    panels = [cloud_runs(quad, 0.5, 0.5, 600), cloud_runs(rosen, 20, 1.9e-3, 3000)]
     fig = plot_cloud_panels(panels, bounds=[None, ((-0.75, 1.75), (-0.5, 2.0))])
     fig.canvas.draw()
     left, right = fig.axes
@@ -630,3 +640,319 @@ def test_explorer_reports_divergence(explorer):
 def test_explorer_checks_its_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         SGDExplorer(**kwargs)
+
+
+def test_explorer_things_to_try_hold(explorer):
+    """What the explorer's "Try" list promises, from its default state (where Run All leaves it)."""
+    assert explorer.result["schedule"] == "constant" and explorer.result["batch_size"] == 1
+    assert 2 / np.linalg.eigvalsh(explorer.H)[-1] == pytest.approx(2, rel=0.05)  # "about 2"
+    one = explorer.result["predicted"]
+    explorer.controls["batch_size"].value = 20  # Sigma_m = (M - m) / (M - 1) S / m
+    assert explorer.result["predicted"] == pytest.approx(one * 180 / (199 * 20), rel=1e-9)
+    assert 0.5 < explorer.result["last_quarter"] / explorer.result["predicted"] < 2
+    explorer.controls["batch_size"].value = 1
+    explorer.controls["lr"].value = 2.2  # just past 2 / lambda_max
+    assert explorer.result["diverged"]
+
+
+# --- the algorithm box as a loop, and the "your turn" checks ---------------------------------
+
+
+def test_the_algorithm_box_written_as_a_loop_is_minimize(least_squares):
+    """Notebook 05 writes the box out as a loop and compares it with minimize(SGD(...))."""
+    J, decay = least_squares, linear_decay(0.1, 0.001, tau=100)
+    theta = np.zeros(2)
+    J.reset()
+    for k in range(200):
+        theta = theta - decay(k) * J.grad(theta)
+    assert np.array_equal(theta, minimize(SGD(decay), J, np.zeros(2), 200).theta)
+
+
+def right_linear_decay(k, lr0, lr_tau, tau):
+    alpha = min(k / tau, 1.0)
+    return (1 - alpha) * lr0 + alpha * lr_tau
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda k, lr0, lr_tau, tau: (1 - k / tau) * lr0 + k / tau * lr_tau, "after tau"),
+    (lambda k, lr0, lr_tau, tau: right_linear_decay(k, lr_tau, lr0, tau), "swapped"),
+    (lambda k, lr0, lr_tau, tau: right_linear_decay(k // tau * tau, lr0, lr_tau, tau),
+     "integer division"),
+    (lambda k, lr0, lr_tau, tau: (1 - min(k / tau, 1)) * lr0, "alpha = k / tau"),
+    (lambda k, lr0, lr_tau, tau: None, "return the number"),
+])
+def test_check_linear_decay_says_what_is_off(wrong, hint):
+    check_linear_decay(right_linear_decay)  # the right answer passes
+    check_linear_decay(right_linear_decay, seed=7)
+    with pytest.raises(AssertionError, match=hint):
+        check_linear_decay(wrong)
+    verdict = self_check(check_linear_decay, wrong)
+    assert verdict.startswith("Not yet.") and hint in verdict
+    assert max(len(line) for line in verdict.splitlines()) < 100
+    assert verdict == self_check(check_linear_decay, wrong)  # seeded: the same words every time
+
+
+def test_check_linear_decay_waits_for_an_answer():
+    def placeholder(k, lr0, lr_tau, tau):
+        raise NotImplementedError("your line here")
+
+    assert self_check(check_linear_decay, placeholder).startswith("Not answered yet")
+    assert self_check(check_linear_decay, right_linear_decay) == "Right."
+
+
+def test_check_noise_ball_accepts_every_form_of_the_solution():
+    lam, sigma, eps = sp.symbols("lambda sigma epsilon", positive=True)
+    check_noise_ball(eps * sigma**2 / (lam * (2 - eps * lam)))
+    check_noise_ball(eps**2 * sigma**2 / (1 - (1 - eps * lam) ** 2))
+    plain = sp.symbols("lambda sigma epsilon")  # other assumptions, same names
+    check_noise_ball(plain[2] * plain[1] ** 2 / (plain[0] * (2 - plain[2] * plain[0])))
+    assert self_check(check_noise_ball, None).startswith("Not answered yet")
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    ("first order", "first-order approximation"),
+    ("missing eps", "come back unchanged"),
+    ("other symbol", "symbol named x"),
+    ("number", "the number 0.5"),
+])
+def test_check_noise_ball_says_what_is_off(wrong, hint):
+    lam, sigma, eps = sp.symbols("lambda sigma epsilon", positive=True)
+    answer = {"first order": eps * sigma**2 / (2 * lam),
+              "missing eps": eps * sigma**2 / (1 - (1 - eps * lam) ** 2),
+              "other symbol": sp.Symbol("x") * sigma**2,
+              "number": 0.5}[wrong]
+    with pytest.raises(AssertionError, match=hint):
+        check_noise_ball(answer)
+    verdict = self_check(check_noise_ball, answer)
+    assert verdict.startswith("Not yet.") and max(len(line) for line in verdict.splitlines()) < 100
+
+
+def test_the_missing_eps_message_quotes_true_numbers():
+    """At lambda = 1, sigma = 1, eps = 0.1 the message's two numbers are the ones it claims."""
+    lam, sigma, eps = sp.symbols("lambda sigma epsilon", positive=True)
+    wrong = eps * sigma**2 / (1 - (1 - eps * lam) ** 2)  # = 0.1 / 0.19 there
+    message = str(pytest.raises(AssertionError, check_noise_ball, wrong).value)
+    assert f"{0.1 / 0.19:.6g}" in message and f"{0.81 * 0.1 / 0.19 + 0.01:.6g}" in message
+
+
+# --- schedules beyond the slide: step, cosine, warm-up -------------------------------------------
+
+
+def test_step_decay_is_pytorchs_steplr():
+    """PyTorch's documented StepLR example: lr 0.05, step_size 30, gamma 0.1."""
+    s = step_decay(0.05, gamma=0.1, step_size=30)
+    documented = {0: 0.05, 29: 0.05, 30: 0.005, 59: 0.005, 60: 0.0005, 89: 0.0005}
+    for k, lr in documented.items():
+        assert s(k) == pytest.approx(lr, rel=1e-12)
+    assert s(10**6) > 0  # kept positive where gamma^k underflows
+
+
+def test_warmup_is_pytorchs_linearlr_and_then_the_schedule():
+    """PyTorch's documented LinearLR example: lr 0.05, start_factor 0.5, total_iters 4."""
+    s = warmup(0.05, steps=4, start_factor=0.5)
+    assert [s(k) for k in range(6)] == pytest.approx([0.025, 0.03125, 0.0375, 0.04375, 0.05, 0.05],
+                                                     rel=1e-12)
+    inner = cosine_decay(0.5, 0.005, tau=200)
+    warmed = warmup(inner, steps=20)  # start_factor 0.1
+    assert warmed(0) == pytest.approx(0.1 * inner(0))
+    assert warmed(10) == pytest.approx((0.1 + 0.9 * 10 / 20) * inner(10))
+    assert all(warmed(k) == inner(k) for k in (20, 50, 199, 500))
+
+
+def test_cosine_decay_is_the_sgdr_closed_form_and_pytorchs_recursion():
+    lr0, lr_min, tau = 0.5, 0.005, 200
+    s = cosine_decay(lr0, lr_min, tau)
+    for k in (0, 1, 37, 100, 163, 200):
+        closed_form = lr_min + 0.5 * (lr0 - lr_min) * (1 + math.cos(math.pi * k / tau))
+        assert s(k) == pytest.approx(closed_form)
+    assert s(100) == pytest.approx((lr0 + lr_min) / 2) and s(200) == pytest.approx(lr_min)
+    assert s(201) == s(10_000) == pytest.approx(lr_min)  # held after tau
+    eps = np.array([s(k) for k in range(tau + 1)])
+    assert np.all(np.diff(eps) < 0)
+    # PyTorch's CosineAnnealingLR updates recursively; it follows the same curve up to T_max
+    recursive = [lr0]
+    for t in range(tau - 1):
+        ratio = (1 + math.cos((t + 1) * math.pi / tau)) / (1 + math.cos(t * math.pi / tau))
+        recursive.append(lr_min + (recursive[-1] - lr_min) * ratio)
+    np.testing.assert_allclose(recursive, eps[:tau], rtol=1e-9)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: step_decay(0.1, gamma=1.0, step_size=10), "gamma"),
+    (lambda: step_decay(0.1, gamma=0.1, step_size=0), "step_size"),
+    (lambda: cosine_decay(0.1, 0.0, tau=10), "lr_min"),
+    (lambda: cosine_decay(-0.1, 0.01, tau=10), "lr0"),
+    (lambda: cosine_decay(0.1, 0.01, tau=0), "tau"),
+    (lambda: warmup(0.0, steps=10), "schedule"),
+    (lambda: warmup(0.1, steps=0), "steps"),
+    (lambda: warmup(0.1, steps=10, start_factor=0.0), "start_factor"),
+])
+def test_new_schedules_reject_bad_parameters(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_new_schedules_drive_sgd(quad):
+    for s in (step_decay(0.5, 0.5, 50), cosine_decay(0.5, 0.005, 200),
+              warmup(cosine_decay(0.5, 0.005, 200), 20)):
+        run = minimize(SGD(s), quad, quad.start, 300)
+        assert not run.diverged and run.value < 1e-2 * quad.value(quad.start)
+
+
+@pytest.fixture(scope="module")
+def practice():
+    """Notebook 05's comparison: eps_0 = 0.5, 200 steps, batch 8 and 32, 5 seeds."""
+    schedules = {"constant": 0.5, "linear (slide)": linear_decay(0.5, 0.005, 200),
+                 "step": step_decay(0.5, gamma=0.1, step_size=100),
+                 "cosine": cosine_decay(0.5, 0.005, 200),
+                 "warm-up + cosine": warmup(cosine_decay(0.5, 0.005, 200), steps=20)}
+    return {b: sgd.schedule_endings(schedules, batch_size=b, steps=200) for b in (8, 32)}
+
+
+def test_schedule_endings_are_train_digits_per_seed():
+    ends = sgd.schedule_endings({"c": 0.1, "huge": 10.0}, batch_size=32, steps=30, seeds=[0, 3])
+    for i, seed in enumerate([0, 3]):
+        h = train_digits(SGD(0.1), steps=30, batch_size=32, every=30, seed=seed)
+        assert ends["c"][i] == h.train_loss[-1]
+    assert np.all(np.isinf(ends["huge"]))  # diverged: inf, not a crash
+
+
+def test_at_batch_8_every_decay_helps_and_they_end_alike(practice):
+    ends = dict(practice[8])  # a copy: the fixture is shared
+    constant = ends.pop("constant")
+    for name, values in ends.items():
+        assert values.mean() < constant.mean() / 5, name  # "several times lower"
+    means = {name: values.mean() for name, values in ends.items()}
+    for a in ("linear (slide)", "cosine", "warm-up + cosine"):  # within each other's spread
+        for b in ("linear (slide)", "cosine", "warm-up + cosine"):
+            assert ends[b].min() <= means[a] <= ends[b].max()
+    assert means["step"] > max(means["linear (slide)"], means["cosine"])
+    assert np.ptp(ends["step"]) > np.ptp(ends["linear (slide)"])  # a wider spread
+
+
+def test_at_batch_32_the_constant_rate_wins(practice):
+    ends = practice[32]
+    for name, values in ends.items():
+        if name != "constant":
+            assert ends["constant"].max() < values.min(), name
+    assert ends["warm-up + cosine"].mean() > ends["cosine"].mean()  # it trails the plain cosine
+
+
+@pytest.fixture(scope="module")
+def full_batch():
+    large = {"constant 3": 3.0, "constant 4": 4.0, "warm-up to 4": warmup(4.0, steps=50)}
+    return sgd.schedule_endings(large, batch_size=None, steps=200, seeds=range(3))
+
+
+def test_warmup_lets_the_full_batch_take_a_rate_its_first_steps_cannot(full_batch):
+    assert np.all(np.isinf(full_batch["constant 4"]))
+    assert np.all(np.isfinite(full_batch["constant 3"]))
+    assert np.all(full_batch["warm-up to 4"] < full_batch["constant 3"])  # for every seed
+    h = train_digits(SGD(4.0), steps=200, batch_size=None, every=1)
+    assert h.diverged and h.steps[-1] < 30 and h.train_loss[5] > h.train_loss[0]
+
+
+# --- reading a loss curve and choosing eps ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ladder():
+    return sgd.learning_rate_ladder([3, 1, 0.3, 0.1, 0.03, 0.01], batch_size=32, steps=200)
+
+
+def test_learning_rate_ladder_merges_the_first_steps_and_the_rest():
+    ladder = sgd.learning_rate_ladder([3, 0.3], batch_size=32, steps=60, first=10, every=5)
+    h = ladder[0.3]
+    assert h.steps == list(range(11)) + list(range(15, 61, 5)) and not h.diverged
+    every = train_digits(SGD(0.3), steps=60, batch_size=32, every=1)
+    assert [every.train_loss[k] for k in h.steps] == h.train_loss  # the same run
+    assert h.val_error[-1] == every.val_error[-1]
+    blown = ladder[3.0]  # diverged: recorded at every step up to the blow-up
+    assert blown.diverged and blown.steps == list(range(len(blown.steps)))
+
+
+def test_first_steps_verdict():
+    def history(loss, diverged=False):
+        return History(steps=list(range(len(loss))), train_loss=list(loss), diverged=diverged)
+
+    assert sgd.first_steps_verdict(history([2.0, 1.5, 1.0])) == "falls"
+    assert sgd.first_steps_verdict(history([2.0, 1.5, 2.5, 1.0])) == "climbs"
+    assert sgd.first_steps_verdict(history([2.0, 5.0], diverged=True), watch=20) == "diverges"
+    assert sgd.first_steps_verdict(history([2.0, 1.0, 3.0]), watch=1) == "falls"
+
+
+def test_the_ladder_reads_as_notebook_05_says(ladder, digits_runs):
+    verdicts = {lr: sgd.first_steps_verdict(h, watch=20) for lr, h in ladder.items()}
+    assert verdicts == {3.0: "climbs", 1.0: "falls", 0.3: "falls", 0.1: "falls", 0.03: "falls",
+                        0.01: "falls"}
+    assert ladder[3.0].diverged and ladder[3.0].steps[-1] < 30
+    stable = [lr for lr in ladder if not ladder[lr].diverged]
+    final = [ladder[lr].train_loss[-1] for lr in stable]
+    assert final == sorted(final)  # larger stable eps, lower loss after 200 steps: 1 is best
+    assert abs(ladder[1.0].val_error[-1] - ladder[0.3].val_error[-1]) < 0.01  # "about the same"
+    at = dict(zip(ladder[1.0].steps, ladder[1.0].train_loss, strict=True))
+    assert at[5] < ladder[0.01].train_loss[-1]  # eps = 0.01 after 200 steps: eps = 1 by step 5
+    two = digits_runs["lr 2"]  # falls for ten steps, then climbs: the first steps can miss it
+    low = int(np.argmin(two.train_loss))
+    assert two.steps[low] == 10 and two.train_loss[low + 2] > two.train_loss[0]
+
+
+def test_new_printed_tables_survive_round_off(monkeypatch, ladder, practice, full_batch):
+    """The ladder, the schedule comparison and the full-batch runs, as notebook 05 prints them."""
+
+    def printed(lad, ends, full):
+        rows = []
+        for h in lad.values():
+            at = dict(zip(h.steps, h.train_loss, strict=True))
+            rows.append([f"{at[k]:9.3g}" for k in (0, 5, 20, 200) if k in at]
+                        + [h.steps[-1] if h.diverged else f"{h.val_error[-1]:.3f}"])
+        for values in [*ends[8].values(), *ends[32].values()]:
+            rows.append(f"{values.mean():.3f} {values.min():.3f} {values.max():.3f}")
+        rows.append([f"{v:.4f}" for values in full.values() for v in values])
+        return rows
+
+    before = printed(ladder, practice, full_batch)
+    add_roundoff_noise(monkeypatch)
+    lad = sgd.learning_rate_ladder([3, 1, 0.3, 0.1, 0.03, 0.01], batch_size=32, steps=200)
+    schedules = {"constant": 0.5, "linear (slide)": linear_decay(0.5, 0.005, 200),
+                 "step": step_decay(0.5, gamma=0.1, step_size=100),
+                 "cosine": cosine_decay(0.5, 0.005, 200),
+                 "warm-up + cosine": warmup(cosine_decay(0.5, 0.005, 200), steps=20)}
+    ends = {b: sgd.schedule_endings(schedules, batch_size=b, steps=200) for b in (8, 32)}
+    large = {"constant 3": 3.0, "constant 4": 4.0, "warm-up to 4": warmup(4.0, steps=50)}
+    full = sgd.schedule_endings(large, batch_size=None, steps=200, seeds=range(3))
+    assert printed(lad, ends, full) == before
+
+
+def test_plot_schedules_and_ladder(ladder, practice):
+    schedules = {"constant": 0.5, "linear (slide)": linear_decay(0.5, 0.005, 200),
+                 "cosine": cosine_decay(0.5, 0.005, 200),
+                 "warm-up + cosine": warmup(cosine_decay(0.5, 0.005, 200), steps=20)}
+    endings = {f"batch {b}": {name: practice[b][name] for name in schedules} for b in (8, 32)}
+    fig = plot_schedules(schedules, endings, steps=200)
+    left, right = fig.axes
+    lines = left.get_lines()
+    assert [line.get_label() for line in lines] == list(schedules)
+    widths = [line.get_linewidth() for line in lines]
+    assert widths == sorted(widths, reverse=True)  # the first thickest: no schedule hidden
+    assert [line.get_linestyle() for line in lines] == ["-", "-", "-", "--"]  # on the cosine
+    assert left.get_ylim()[1] > 1.5 * 0.5  # room for the legend above the curves
+    assert left.get_ylabel() and right.get_ylabel() and right.get_yscale() == "log"
+    assert len(right.get_xticklabels()) == len(schedules)
+    plt.close(fig)
+    fig = plot_ladder(ladder, first=20)
+    left, right = fig.axes
+    assert left.get_ylabel() == right.get_ylabel() == "training loss"
+    assert right.get_title() == "all 200 steps" and left.get_xlim() == (0, 20)
+    assert len(fig.legends) == 1 and left.get_legend() is None  # beside the panels
+    dashed = [line for line in left.get_lines() if line.get_linestyle() == "--"]
+    assert len(dashed) == 1 and "diverged" in dashed[0].get_label()
+    plt.close(fig)
+
+
+def test_exercise_5_a_longer_run_at_batch_32_keeps_the_verdict():
+    """The answer to notebook 05's exercise 5: after 1000 steps the constant is still lowest."""
+    schedules = {"constant": 0.5, "linear": linear_decay(0.5, 0.005, 1000),
+                 "cosine": cosine_decay(0.5, 0.005, 1000)}
+    ends = sgd.schedule_endings(schedules, batch_size=32, steps=1000, seeds=range(2))
+    assert np.all(ends["constant"] < 0.5 * np.minimum(ends["linear"], ends["cosine"]))

@@ -84,3 +84,44 @@ def noise_ball_1d() -> tuple[sp.Expr, sp.Expr]:
     (solution,) = sp.solve(sp.Eq(p, (1 - eps * lam) ** 2 * p + eps**2 * sigma**2), p)
     first = sp.series(solution, eps, 0, 2).removeO()
     return sp.factor(solution), first
+
+
+def check_noise_ball(student_p: sp.Expr) -> None:
+    """The "your turn" check of 05: ``student_p`` solves p = (1 - eps lambda)^2 p + eps^2 sigma^2.
+
+    ``student_p`` is a SymPy expression in symbols named lambda, sigma and epsilon (any
+    assumptions); it is compared exactly with ``noise_ball_1d``'s solution. Raises
+    AssertionError saying in plain words what is off: other symbols, the first-order
+    approximation instead of the exact solution, or a p that the recursion does not give
+    back (with numbers at lambda = 1, sigma = 1, eps = 1/10).
+    """
+    p, first = noise_ball_1d()
+    canonical = {s.name: s for s in p.free_symbols}  # lambda, sigma, epsilon (positive)
+    try:
+        expr = sp.sympify(student_p)
+    except (sp.SympifyError, TypeError) as error:
+        raise AssertionError(f"your p is {student_p!r}, not a SymPy expression") from error
+    names = {s.name for s in expr.free_symbols}
+    if names - set(canonical):
+        others = ", ".join(sorted(names - set(canonical)))
+        raise AssertionError(f"your p uses a symbol named {others}:"
+                             "\n  use lam, sigma and eps, the symbols defined above (SymPy "
+                             "names lambda, sigma, epsilon)")
+    if not names:
+        raise AssertionError(f"your p is the number {float(expr):g}:\n  it must depend on "
+                             "lambda, sigma and eps")
+    expr = expr.subs({s: canonical[s.name] for s in expr.free_symbols})
+    if sp.simplify(expr - p) == 0:
+        return
+    if sp.simplify(expr - first) == 0:
+        raise AssertionError("that is the first-order approximation eps sigma^2 / (2 lambda),\n"
+                             "  exact only as eps -> 0: solve exactly, keeping the\n"
+                             "  eps^2 lambda^2 term of (1 - eps lambda)^2")
+    lam, sigma, eps = (canonical[name] for name in ("lambda", "sigma", "epsilon"))
+    at = {lam: 1, sigma: 1, eps: sp.Rational(1, 10)}
+    yours = expr.subs(at)
+    back = ((1 - eps * lam) ** 2 * expr + eps**2 * sigma**2).subs(at)
+    raise AssertionError(
+        f"at lambda = 1, sigma = 1, eps = 0.1 your p = {float(yours):.6g},\n"
+        f"  but (1 - eps lambda)^2 p + eps^2 sigma^2 = {float(back):.6g}: a stationary p\n"
+        "  must come back unchanged. Collect the p terms on one side, then divide.")

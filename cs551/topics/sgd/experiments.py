@@ -25,6 +25,12 @@ that show the slides' claims:
   (``RegressionSets``), read in passes: on the first pass the loss of each fresh
   minibatch tracks the risk J*, on later passes the training loss falls away from it
   (slide "Minibatch": SGD minimizes generalization error on a stream of data).
+- ``schedule_endings`` compares schedules (``cs551.optim``'s, including the step, cosine
+  and warm-up schedules beyond the slide's linear decay) on the digits over several seeds,
+  ``learning_rate_ladder`` runs the "divide by 3 until stable" recipe and
+  ``first_steps_verdict`` reads a run's first steps.
+- ``check_linear_decay``: the "your turn" check of the slide's eps_k against
+  ``cs551.optim.linear_decay``, with a plain-words message saying what is off.
 """
 
 from __future__ import annotations
@@ -38,8 +44,9 @@ import numpy as np
 from cs551 import _validate as check
 from cs551.gradient_noise import per_example_gradients
 from cs551.measure import loglog_slope
+from cs551.nn import History, train_digits
 from cs551.objectives import LeastSquares, MinibatchObjective, Objective, Quadratic
-from cs551.optim import SGD, Optimizer, Run
+from cs551.optim import SGD, LearningRate, Optimizer, Run, linear_decay
 
 
 class NoisyGradient(Objective):
@@ -586,3 +593,105 @@ def train_in_passes(lr: float, passes: int, objective: RegressionSets | None = N
         raise ValueError(f"lr = {lr} is too large: SGD diverged on {objective.name}")
     return Passes(np.array(objective.minibatch_losses), np.array(risk), np.array(train),
                   objective.steps_per_pass, 0.5 * objective.sigma**2, run.theta.copy())
+
+
+# --- schedules beyond the slide: step, cosine, warm-up -------------------------------------------
+def schedule_endings(schedules: Mapping[str, LearningRate], batch_size: int | None,
+                     steps: int = 200, seeds: Sequence[int] = range(5)) -> dict[str, np.ndarray]:
+    """The digits MLP trained with SGD under each schedule: the final training loss per seed.
+
+    ``train_digits`` (64 -> 32 ReLU -> 10) for ``steps`` steps of minibatches of
+    ``batch_size`` (None: the full batch), once per seed (the seed sets the initial weights
+    and the minibatches; every schedule gets the same ones). A run that diverged gets
+    ``inf``. Returns name -> array of the final training losses, one per seed.
+    """
+    check.positive_int("steps", steps)
+    seeds = [check.non_negative_int("seed", seed) for seed in seeds]
+    endings = {}
+    for name, lr in schedules.items():
+        runs = [train_digits(SGD(lr), steps=steps, batch_size=batch_size, every=steps, seed=seed)
+                for seed in seeds]
+        endings[name] = np.array([math.inf if h.diverged else h.train_loss[-1] for h in runs])
+    return endings
+
+
+def learning_rate_ladder(lrs: Sequence[float], batch_size: int = 32, steps: int = 200,
+                         first: int = 20, every: int = 5, seed: int = 0) -> dict[float, History]:
+    """The digits MLP trained with constant eps = each of ``lrs``: the training loss curves.
+
+    The runs behind the recipe "start large, divide eps by about 3 until the training loss
+    falls steadily in the first steps". Each ``History`` holds the loss at every step up to
+    ``first`` and every ``every`` steps after (two seeded runs of ``train_digits`` with the
+    same minibatches, the short one recorded at every step: their common steps agree
+    exactly); a run that diverged, at every step up to the last one before it blew up.
+    Returns eps -> ``History``.
+    """
+    first = check.positive_int("first", first)
+    ladder = {}
+    for lr in lrs:
+        optimizer = SGD(check.positive("lr", lr))
+        late = train_digits(optimizer, steps=steps, batch_size=batch_size, every=every, seed=seed)
+        if late.diverged:  # every step, up to the one that blew up (a short run)
+            ladder[float(lr)] = train_digits(optimizer, steps=steps, batch_size=batch_size,
+                                             every=1, seed=seed)
+            continue
+        early = train_digits(optimizer, steps=min(first, steps), batch_size=batch_size, every=1,
+                             seed=seed)
+        keep = [i for i, k in enumerate(late.steps) if k > first]
+        merged = History(diverged=late.diverged, theta=late.theta)
+        for name in ("steps", "train_loss", "train_error", "val_loss", "val_error"):
+            getattr(merged, name).extend(getattr(early, name) + [getattr(late, name)[i]
+                                                                 for i in keep])
+        ladder[float(lr)] = merged
+    return ladder
+
+
+def first_steps_verdict(history: History, watch: int = 20) -> str:
+    """What the first ``watch`` steps of a training loss say about eps, in a few words.
+
+    "diverges" if the run blew up within them, "climbs" if the loss rose above its start
+    within them, else "falls".
+    """
+    loss = np.asarray(history.train_loss[:watch + 1])
+    if history.diverged and len(history.train_loss) <= watch:
+        return "diverges"
+    return "climbs" if np.max(loss) > loss[0] else "falls"
+
+
+# --- your turn: the slide's linear decay -------------------------------------------------------
+
+
+def check_linear_decay(student: Callable[[int, float, float, int], float],
+                       seed: int = 0) -> None:
+    """The "your turn" check of 05: ``student(k, lr0, lr_tau, tau)`` returns the slide's eps_k.
+
+    Compared with ``cs551.optim.linear_decay`` on seeded random (eps_0, eps_tau, tau), at
+    k = 0, tau / 3, tau / 2, tau and 2 tau. Raises AssertionError saying in plain words what
+    is off (after tau, swapped ends, integer division), with the case that shows it.
+    """
+    rng = np.random.default_rng(check.non_negative_int("seed", seed))
+    for _ in range(5):
+        lr0 = round(float(rng.uniform(0.1, 1.0)), 3)
+        lr_tau = round(lr0 / 100, 6)  # the slide's 1% of eps_0
+        tau = int(rng.integers(10, 500))
+        reference = linear_decay(lr0, lr_tau, tau)
+        for k in (0, tau // 3, tau // 2, tau, 2 * tau):
+            got = student(k, lr0, lr_tau, tau)
+            expected = reference(k)
+            if isinstance(got, bool) or not isinstance(got, int | float | np.number):
+                raise AssertionError(f"your function returned {got!r}: return the number eps_k")
+            if math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-15):
+                continue
+            case = f"at k = {k} with eps_0 = {lr0:g}, eps_tau = {lr_tau:g}, tau = {tau}"
+            if k > tau:
+                hint = ("after tau the rate stays at eps_tau:\n  hold alpha at 1 once k > tau "
+                        "(alpha = min(k / tau, 1))")
+            elif k == 0 and math.isclose(got, lr_tau):
+                hint = "at k = 0 the rate is eps_0: are eps_0 and eps_tau swapped?"
+            elif 0 < k < tau and math.isclose(got, lr0):
+                hint = ("you return eps_0 unchanged, as if alpha = 0:\n  alpha = k / tau is a "
+                        "fraction (k // tau would be integer division)")
+            else:
+                hint = "eps_k = (1 - alpha) eps_0 + alpha eps_tau with alpha = k / tau"
+            raise AssertionError(f"{case}:\n  expected eps_k = {expected:.6g}, "
+                                 f"got {float(got):.6g}.\n  {hint}")

@@ -11,9 +11,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
+from cs551.nn import History
 from cs551.objectives import Bounds, Objective
-from cs551.optim import Trajectory
-from cs551.plots import axes_or_new, draw_contours, plot_histories
+from cs551.optim import LearningRate, Trajectory
+from cs551.plots import axes_or_new, draw_contours, plot_histories, widths
 
 from .experiments import Passes, cloud
 
@@ -136,3 +137,84 @@ def plot_passes(run: Passes, ax: Axes | None = None, sets: int | None = None) ->
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")  # off the curves
     return ax
+
+
+def plot_schedules(schedules: Mapping[str, LearningRate],
+                   endings: Mapping[str, Mapping[str, np.ndarray]], steps: int) -> Figure:
+    """Left: eps_k of each schedule for the steps k = 0 .. steps - 1. Right: where each ended.
+
+    ``endings`` maps a setting (e.g. "batch 8") to ``schedule_endings``'s result: per
+    schedule, the final training loss of each seed (one dot each, the mean as a bar). A
+    schedule keeps its colour in both panels; the settings are told apart by marker. On the
+    left the first schedule is drawn thickest, and a schedule that runs on top of an earlier
+    one for most steps (a warm-up joining its schedule) is dashed, so the one below shows;
+    the legend sits above the curves.
+    """
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12.0, 4.2), layout="constrained",
+                                      width_ratios=(1.1, 1.0))
+    k = np.arange(steps)
+    colors = {name: f"C{i}" for i, name in enumerate(schedules)}
+    top, drawn = 0.0, []
+    for (name, lr), width in zip(schedules.items(), widths(len(schedules), thin=1.5, thick=5.0),
+                                 strict=True):
+        eps = np.array([lr(i) for i in k]) if callable(lr) else np.full(len(k), float(lr))
+        on_top = any(np.mean(np.isclose(eps, other)) > 0.5 for other in drawn)  # dashed: the
+        left.plot(k, eps, color=colors[name], linewidth=width, label=name,  # one below shows
+                  linestyle="--" if on_top else "-")
+        drawn.append(eps)
+        top = max(top, float(eps.max()))
+    left.set(xlabel="step $k$", ylabel=r"learning rate $\epsilon_k$", xlim=(0, steps),
+             ylim=(0, 1.7 * top), title=r"the schedules $\epsilon_k$")
+    left.xaxis.set_major_locator(MaxNLocator(integer=True))
+    left.legend(fontsize="small", loc="upper right", ncols=2)
+    markers = "os^D"
+    offsets = np.linspace(-0.15, 0.15, len(endings)) if len(endings) > 1 else [0.0]
+    for (setting, ends), marker, dx in zip(endings.items(), markers, offsets, strict=False):
+        for i, name in enumerate(schedules):
+            values = np.asarray(ends[name], dtype=float)
+            finite = values[np.isfinite(values)]
+            right.plot(np.full(len(finite), i + dx), finite, marker, color=colors[name],
+                       alpha=0.6, markersize=5)
+            if len(finite) == len(values):
+                right.plot([i + dx - 0.08, i + dx + 0.08], [values.mean()] * 2,
+                           color=colors[name], linewidth=2.5)
+        right.plot([], [], marker, color="0.3", label=f"{setting} (a dot per seed, bar: mean)")
+    right.set(yscale="log", xticks=range(len(schedules)), xlim=(-0.5, len(schedules) - 0.5),
+              ylabel=f"training loss after {steps} steps", title="the digits, SGD")
+    right.set_xticklabels(list(schedules), rotation=15, fontsize="small")
+    _plain_log_ticks(right)
+    right.legend(fontsize="small", loc="upper right")
+    return fig
+
+
+def plot_ladder(runs: Mapping[float, History], first: int = 20) -> Figure:
+    """The training loss of constant-eps runs (``learning_rate_ladder``), in two panels.
+
+    Left: the first ``first`` steps, linear scale (cut at 1.5 times the start): what to watch
+    when choosing eps. Right: every step, log scale (cut at 10 times the start). The larger
+    eps, the darker its curve; a run that diverged says so and is dashed. The legend sits
+    beside the panels, where it covers no curve.
+    """
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12.0, 4.0), layout="constrained")
+    colors = plt.cm.viridis(np.linspace(0.0, 0.85, len(runs)))
+    order = sorted(runs, reverse=True)
+    start = max(runs[lr].train_loss[0] for lr in order)
+    for lr, color in zip(order, colors, strict=True):
+        history = runs[lr]
+        label = rf"$\epsilon = {lr:g}$" + (" (diverged)" if history.diverged else "")
+        steps, loss = np.asarray(history.steps), np.asarray(history.train_loss)
+        keep = steps <= first
+        style = {"color": color, "linestyle": "--" if history.diverged else "-"}
+        left.plot(steps[keep], loss[keep], marker="o", markersize=3, label=label, **style)
+        right.plot(steps, loss, **style)
+    left.set(xlabel="step $k$", ylabel="training loss", xlim=(0, first), ylim=(0, 1.5 * start),
+             title=f"the first {first} steps")
+    right.set(xlabel="step $k$", ylabel="training loss", yscale="log",
+              title=f"all {max(h.steps[-1] for h in runs.values())} steps")
+    if right.get_ylim()[1] > 10 * start:
+        right.set_ylim(top=10 * start)
+    for ax in (left, right):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _plain_log_ticks(right)
+    fig.legend(*left.get_legend_handles_labels(), loc="outside right upper", fontsize="small")
+    return fig
