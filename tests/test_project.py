@@ -167,6 +167,7 @@ def test_library_is_ruff_clean():
 @pytest.mark.parametrize("script, args", [
     ("optimizer_step.py", ["--params", "1000", "--repeats", "1"]),
     ("import_time.py", ["--repeats", "1"]),
+    ("batch_size_timing.py", ["--repeats", "1", "--scan-repeats", "1"]),
 ])
 def test_benchmark_scripts_still_run(script, args):
     """Not a timed test: the scripts' figures are for people. But a refactor must not break

@@ -15,7 +15,9 @@ examples estimates it with standard error sigma / sqrt(n).
   ``loglog_slope`` reads off the exponent -1/2.
 - ``batch_size_race``: batch, stochastic (online) and minibatch gradient descent,
   loss against the number of examples processed.
-- ``time_per_example`` and ``activation_bytes``: what a batch costs on this machine.
+- ``core_use``: how many cores the minibatch gradient keeps busy, by batch size;
+  ``scan_batch_sizes``: time per example around powers of two; ``activation_bytes``:
+  the memory a batch needs. (Timings: what a batch costs on this machine.)
 - ``noise_regularization`` and ``noise_table``: the same network trained with the same
   expected update, with and without minibatch noise.
 - ``step_errors`` on ``ill_conditioned_regression``: why Newton's method needs far
@@ -159,42 +161,201 @@ def batch_size_race(X: np.ndarray, y: np.ndarray, runs: dict, epochs: float = 2,
 
 
 # ---------------------------------------------------------------------------------------------
-# What a batch costs: time per example, memory
+# What a batch costs: cores, time per example, memory
 # ---------------------------------------------------------------------------------------------
 
 
-def time_per_example(objective: MinibatchObjective, theta: np.ndarray, batch_sizes,
-                     threads: int | None = None, examples: int = 2048,
-                     repeats: int = 3) -> np.ndarray:
-    """Seconds per example of one gradient evaluation (forward + backward) at each batch size.
+def wide_classifier(width: int = 256, m: int = 1024, seed: int = 0
+                    ) -> tuple[Classifier, np.ndarray]:
+    """A network width -> width -> 10 on m random inputs with random labels, at its init.
 
-    Each measurement processes about ``examples`` examples in batches of n and keeps
-    the best of ``repeats`` (the least disturbed by other programs). ``threads`` caps
-    the BLAS threads (via threadpoolctl, which scikit-learn installs); None leaves
-    them alone. Wall-clock times: they depend on the machine and its load.
+    For timing only (the values do not matter): its first layer's products, n x width
+    times width x width, are large enough for BLAS to split them over cores, unlike
+    the digits network's n x 64 times 64 x 32.
+    """
+    width, m = check.positive_int("width", width), check.positive_int("m", m)
+    rng = np.random.default_rng(check.non_negative_int("seed", seed))
+    net = mlp([width, width, 10])
+    J = Classifier(net, rng.normal(size=(m, width)), rng.integers(0, 10, size=m))
+    return J, net.init(seed=seed)
+
+
+def _blas_threads(threads: int | None):
+    """A context capping numpy's BLAS at ``threads`` threads (threadpoolctl); None: no cap."""
+
+    from threadpoolctl import threadpool_limits  # installed with scikit-learn
+
+    if threads is None:
+        return nullcontext()
+    return threadpool_limits(limits=check.positive_int("threads", threads), user_api="blas")
+
+
+def _batch(objective: MinibatchObjective, n) -> np.ndarray:
+    n = check.positive_int("batch size", n)
+    if n > objective.m:
+        raise ValueError(f"batch size must be <= m = {objective.m}, got {n}")
+    return np.arange(n)
+
+
+@dataclass
+class CoreUse:
+    """How many cores a minibatch gradient keeps busy, by batch size and BLAS thread cap.
+
+    Each array has one entry per batch size (the median over the repeats):
+    ``cores_busy`` is process CPU time / wall time (1: one core busy, 2: two);
+    ``helper_share`` is the CPU time of the process's other threads (BLAS's helpers)
+    over the main thread's: 0 when BLAS does not split the work. Both count the time
+    a helper thread spends waiting for its next piece of work (OpenBLAS spins).
     """
 
-    from threadpoolctl import threadpool_limits
+    batch_sizes: np.ndarray
+    threads: tuple[int, ...]
+    cores_busy: dict[int, np.ndarray]
+    helper_share: dict[int, np.ndarray]
+    seconds_per_example: dict[int, np.ndarray]
 
-    limit = nullcontext() if threads is None else threadpool_limits(
-        check.positive_int("threads", threads))
-    out = []
-    with limit:
-        for n in batch_sizes:
-            n = check.positive_int("batch size", n)
-            if n > objective.m:
-                raise ValueError(f"batch size must be <= m = {objective.m}, got {n}")
-            idx = np.arange(n)
-            calls = max(examples // n, 1)
-            objective.batch_grad(theta, idx)  # warm up
-            best = np.inf
-            for _ in range(check.positive_int("repeats", repeats)):
-                start = time.perf_counter()
+    @property
+    def speedup(self) -> np.ndarray:
+        """Wall time with the fewest threads over wall time with the most, per batch size."""
+        return (self.seconds_per_example[min(self.threads)]
+                / self.seconds_per_example[max(self.threads)])
+
+
+def core_use(objective: MinibatchObjective, theta: np.ndarray, batch_sizes,
+             threads=(1, 2), seconds: float = 0.03, repeats: int = 3,
+             settle: float = 0.2) -> CoreUse:
+    """Process CPU time and wall time of the minibatch gradient g_B at each batch size n.
+
+    The slide *Minibatch*: "multicore architectures are usually underutilized by small
+    batches". For each repeat and each cap in ``threads`` (BLAS threads, threadpoolctl):
+    wait ``settle`` seconds unless the pass before ran on one thread (OpenBLAS's helper
+    threads spin for about 0.12 s after a product before they sleep, measured on the
+    development machine), then for each n in increasing order call
+    ``objective.batch_grad`` on n examples for about ``seconds``, reading
+    ``time.process_time`` (all threads), ``time.thread_time`` (this thread) and
+    ``time.perf_counter`` (wall) around the calls. Returns the medians over the repeats
+    (``CoreUse``). Machine-dependent: the result depends on the CPU, the BLAS library
+    and what else the machine runs. Under heavy load a window now and then shows no
+    helper CPU time, and one-thread speed, at a size that is usually split (seen here
+    at n <= 64 in the 256-wide network, never at n >= 256): the median over the
+    repeats absorbs such a window.
+    """
+    sizes = np.array(sorted({int(n) for n in batch_sizes}))
+    idxs = [_batch(objective, n) for n in sizes]
+    threads = tuple(check.positive_int("threads", k) for k in threads)
+    seconds, settle = check.positive("seconds", seconds), check.non_negative("settle", settle)
+    samples = {k: [] for k in threads}
+    previous = None
+    for _ in range(check.positive_int("repeats", repeats)):
+        for k in threads:
+            if previous != 1:  # after a pass on one thread no helper is left spinning
+                time.sleep(settle)
+            previous = k
+            with _blas_threads(k):
+                samples[k].append([_cpu_and_wall(objective, theta, idx, seconds) for idx in idxs])
+    medians = {k: np.median(np.array(samples[k]), axis=0) for k in threads}  # (sizes, 3)
+    return CoreUse(sizes, threads,
+                   cores_busy={k: medians[k][:, 0] for k in threads},
+                   helper_share={k: medians[k][:, 1] for k in threads},
+                   seconds_per_example={k: medians[k][:, 2] / sizes for k in threads})
+
+
+def _cpu_and_wall(objective: MinibatchObjective, theta: np.ndarray, idx: np.ndarray,
+                  seconds: float) -> tuple[float, float, float]:
+    """(process CPU / wall, other threads' CPU / this thread's CPU, wall seconds per call)."""
+    start = time.perf_counter()
+    objective.batch_grad(theta, idx)  # warms the caches up and tells how long a call takes
+    calls = max(int(seconds / max(time.perf_counter() - start, 1e-7)), 1)
+    cpu, mine, wall = time.process_time(), time.thread_time(), time.perf_counter()
+    for _ in range(calls):
+        objective.batch_grad(theta, idx)
+    wall = time.perf_counter() - wall
+    cpu, mine = time.process_time() - cpu, time.thread_time() - mine
+    helpers = max(cpu - mine, 0.0)  # the clocks tick separately: never below 0
+    return cpu / wall, helpers / max(mine, 1e-9), wall / calls
+
+
+@dataclass
+class SizeScan:
+    """Time per example of the minibatch gradient at batch sizes around powers of two."""
+
+    batch_sizes: np.ndarray  # increasing
+    seconds_per_example: np.ndarray  # median over the repeats
+    powers: tuple[int, ...]
+    width: int  # each power p is measured with its neighbours p - width .. p + width
+
+    def trend(self, p: int) -> tuple[float, float]:
+        """(slope, intercept) of the straight line fitted to the times of p's neighbours.
+
+        The neighbours are the measured sizes within ``width`` of p, p itself excluded:
+        the line is what p would cost if it were an ordinary size.
+        """
+        near = (np.abs(self.batch_sizes - p) <= self.width) & (self.batch_sizes != p)
+        if p not in self.batch_sizes or near.sum() < 2:
+            raise ValueError(f"p must be a measured size with >= 2 measured neighbours, got {p!r}")
+        slope, intercept = np.polyfit(self.batch_sizes[near], self.seconds_per_example[near], 1)
+        return float(slope), float(intercept)
+
+    @property
+    def ratios(self) -> dict[int, float]:
+        """For each power of two p: its time per example over its neighbours' trend at p.
+
+        Below 1: p is faster than the sizes around it; above 1: slower.
+        """
+        out = {}
+        for p in self.powers:
+            slope, intercept = self.trend(p)
+            at_p = self.seconds_per_example[self.batch_sizes == p][0]
+            out[p] = float(at_p / (slope * p + intercept))
+        return out
+
+    def scatter(self, p: int) -> float:
+        """How far p's neighbours fall from their own trend: RMS relative deviation (noise)."""
+        slope, intercept = self.trend(p)
+        near = (np.abs(self.batch_sizes - p) <= self.width) & (self.batch_sizes != p)
+        x, t = self.batch_sizes[near], self.seconds_per_example[near]
+        return float(np.sqrt(np.mean((t / (slope * x + intercept) - 1) ** 2)))
+
+    def powers_of_two_faster(self, margin: float = 0.05) -> bool:
+        """True if *every* power of two beats its neighbours' trend by more than the noise.
+
+        "More than the noise": its ratio is below 1 - ``margin`` and below 1 - twice the
+        neighbours' scatter, so a lucky measurement does not count as an advantage.
+        """
+        margin = check.in_interval("margin", margin, 0, 1, open_high=True)
+        return all(r < 1 - max(margin, 2 * self.scatter(p)) for p, r in self.ratios.items())
+
+
+def scan_batch_sizes(objective: MinibatchObjective, theta: np.ndarray, powers=(64, 128, 256),
+                     width: int = 4, repeats: int = 15, calls: int = 5, threads: int | None = 1,
+                     seed: int = 0) -> SizeScan:
+    """Seconds per example of ``objective.batch_grad`` at p - width .. p + width for each p.
+
+    Each repeat visits every size once, in a new random order (so that a slow moment
+    of the machine does not hit neighbouring sizes together), and times ``calls``
+    single calls; the result is the median over all repeats and calls, divided by n.
+    ``threads`` caps BLAS's threads (1 by default: the array sizes, not the threading,
+    are under test). Machine-dependent, like every timing.
+    """
+    width = check.positive_int("width", width)
+    powers = tuple(check.positive_int("power", p) for p in powers)
+    if any(p & (p - 1) for p in powers):
+        raise ValueError(f"powers must be powers of two, got {powers!r}")
+    sizes = np.array(sorted({n for p in powers for n in range(max(p - width, 1), p + width + 1)}))
+    idxs = {int(n): _batch(objective, n) for n in sizes}
+    rng = np.random.default_rng(check.non_negative_int("seed", seed))
+    calls = check.positive_int("calls", calls)
+    times = {int(n): [] for n in sizes}
+    with _blas_threads(threads):
+        for _ in range(check.positive_int("repeats", repeats)):
+            for n in rng.permutation(sizes):
+                idx = idxs[int(n)]
+                objective.batch_grad(theta, idx)  # warm up: caches, not the clock
                 for _ in range(calls):
+                    start = time.perf_counter()
                     objective.batch_grad(theta, idx)
-                best = min(best, (time.perf_counter() - start) / (calls * n))
-            out.append(best)
-    return np.array(out)
+                    times[int(n)].append(time.perf_counter() - start)
+    return SizeScan(sizes, np.array([np.median(times[int(n)]) / n for n in sizes]), powers, width)
 
 
 def activation_bytes(net: Network, theta: np.ndarray, X: np.ndarray) -> int:

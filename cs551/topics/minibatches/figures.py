@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
 from cs551.plots import axes_or_new
 
@@ -39,13 +41,61 @@ def plot_race(curves: Mapping[str, object], ax: Axes | None = None) -> Axes:
     return ax
 
 
-def plot_time_per_example(batch_sizes, times: Mapping[str, np.ndarray],
-                          ax: Axes | None = None) -> Axes:
-    """Wall time per example of a gradient evaluation against the batch size, log-log."""
-    ax = axes_or_new(ax)
-    for label, t in times.items():
-        ax.plot(batch_sizes, 1e6 * np.asarray(t), marker="o", label=label)
-    ax.set(xscale="log", yscale="log", xlabel="batch size $n$",
-           ylabel="microseconds per example", title="forward + backward, this machine")
-    ax.legend(fontsize="small")
-    return ax
+def plot_core_use(use, fig=None):
+    """``core_use``: the helper threads' share, the cores kept busy and the speed-up, by n.
+
+    Three panels against the batch size n (log axis): the CPU time of BLAS's helper
+    threads over the main thread's (0: the work stays on one core), process CPU time
+    over wall time (how many cores are busy) for each thread cap, and the wall-time
+    speed-up of the most threads over the fewest (1: no gain; below 1: slower).
+    """
+    if fig is None:
+        fig = plt.figure(figsize=(10.5, 3.4), layout="constrained")
+    ax_share, ax_busy, ax_speed = fig.subplots(1, 3, sharex=True)
+    n = use.batch_sizes
+    for i, k in enumerate(use.threads):  # the first drawn thickest: a line on top of it
+        style = {"marker": "o", "color": f"C{i}", "linewidth": max(3.5 - 2 * i, 1.2),
+                 "markersize": max(9 - 4 * i, 4)}  # leaves it visible
+        label = f"BLAS capped at {k} thread{'s' * (k > 1)}"
+        ax_share.plot(n, use.helper_share[k], label=label, **style)
+        ax_busy.plot(n, use.cores_busy[k], **style)
+    ax_speed.plot(n, use.speedup, marker="o", color="C2")
+    ax_speed.axhline(1, color="k", linestyle=":", linewidth=1)  # no gain
+    top = max(use.threads) + 0.2
+    ax_share.set(ylabel="helper threads' CPU / main thread's",
+                 title="work on the other core", ylim=(-0.05, None))
+    ax_busy.set(ylabel="process CPU time / wall time", title="cores kept busy", ylim=(0, top))
+    ax_speed.set(ylabel=f"wall time, {min(use.threads)} / {max(use.threads)} threads",
+                 title="speed-up (dotted: no gain)", ylim=(0, max(1.1, 1.1 * use.speedup.max())))
+    for ax in (ax_share, ax_busy, ax_speed):
+        ax.set(xscale="log", xlabel="batch size $n$")
+        ax.set_xticks(n, [str(int(v)) for v in n])  # the measured sizes, as integers
+        ax.minorticks_off()
+    fig.legend(loc="outside upper center", ncol=len(use.threads), fontsize="small")
+    return fig
+
+
+def plot_size_scan(scan, fig=None):
+    """``scan_batch_sizes``: time per example around each power of two, one panel each.
+
+    Dots: the measured sizes; dashed: the straight line fitted to the neighbours of
+    the power of two (the power excluded); red star: the power of two itself.
+    """
+    if fig is None:
+        fig = plt.figure(figsize=(3.5 * len(scan.powers), 3.2), layout="constrained")
+    axes = fig.subplots(1, len(scan.powers), squeeze=False)[0]
+    ratios = scan.ratios
+    for ax, p in zip(axes, scan.powers, strict=True):
+        near = np.abs(scan.batch_sizes - p) <= scan.width
+        x, t = scan.batch_sizes[near], 1e6 * scan.seconds_per_example[near]
+        slope, intercept = scan.trend(p)
+        labels = (("other sizes", "their straight line", "the power of two") if ax is axes[0]
+                  else ("_nolegend_",) * 3)  # one legend for the figure
+        ax.plot(x, t, "o", color="C0", label=labels[0])
+        ax.plot(x, 1e6 * (slope * x + intercept), "--", color="C0", linewidth=1, label=labels[1])
+        ax.plot([p], t[x == p], "*", color="C3", markersize=14, label=labels[2])
+        ax.set(xlabel="batch size $n$", ylabel="microseconds per example",
+               title=f"$n = {p}$: {ratios[p]:.2f} x the line")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    fig.legend(loc="outside upper center", ncol=3, fontsize="small")
+    return fig
