@@ -22,6 +22,7 @@ prints to pin the result under strict nbval.
 
 from __future__ import annotations
 
+import base64
 import html
 import inspect
 import io
@@ -199,6 +200,10 @@ class Explorer:
         # A short, stable text instead of the default repr, which embeds the PNG
         # bytes: notebooks stay small and strict nbval can compare this line.
         bundle["text/plain"] = f"<{type(self).__name__}: {self.title}>"
+        # The picture of the explorer's first state, for every viewer without a kernel
+        # (GitHub, nbviewer, an HTML export, the course's website). A live JupyterLab ranks
+        # the widget view first and shows the working explorer instead.
+        bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
         return bundle
 
 

@@ -193,3 +193,16 @@ def test_each_notebook_names_its_symbols_and_the_welcome_table_defines_them():
         greek = set(re.findall(r"\\(alpha|beta|gamma|delta|epsilon|eta|theta|kappa|lambda|mu"
                                r"|rho|sigma|tau)\b", line))
         assert greek <= defined, f"{path.name}: {greek - defined} missing from the table"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_explorer_leaves_a_picture_for_viewers_without_a_kernel(path):
+    """GitHub, nbviewer and HTML exports show an explorer's stored PNG (its first state)."""
+    notebook = nbformat.read(path, as_version=4)
+    explorers = [out for cell in notebook.cells if cell.cell_type == "code"
+                 for out in cell.outputs
+                 if re.match(r"<\w+Explorer: ", out.get("data", {}).get("text/plain", ""))]
+    assert explorers, "no explorer in this notebook"
+    for output in explorers:
+        assert output.data["image/png"], "the explorer's output holds no picture"
+        assert "application/vnd.jupyter.widget-view+json" not in output.data

@@ -1,5 +1,7 @@
 """Widgets, driven from pytest: set a slider, check what changed."""
 
+import base64
+
 import numpy as np
 import pytest
 
@@ -71,6 +73,16 @@ def test_notebook_text_is_short_and_stable(explorer):
     assert bundle["text/plain"] == (
         "<OptimizerExplorer: GD, momentum on ill-conditioned quadratic (κ=10)>")
     assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_a_viewer_without_a_kernel_gets_the_explorers_picture(explorer):
+    """GitHub, nbviewer and HTML exports cannot draw a widget: the bundle carries the PNG of
+    the explorer's current state, the same bytes the live widget shows."""
+    bundle = explorer._repr_mimebundle_()
+    assert base64.b64decode(bundle["image/png"]) == explorer.image.value
+    assert bytes(explorer.image.value).startswith(b"\x89PNG")
+    explorer.controls["lr"].value = 0.05
+    assert base64.b64decode(explorer._repr_mimebundle_()["image/png"]) == explorer.image.value
 
 
 def test_explorer_without_blitting_redraws_everything():
