@@ -1,6 +1,8 @@
 """Notebook 02, batches and minibatches: every claim the notebook shows, pinned."""
 
+import itertools
 import os
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -10,6 +12,7 @@ from threadpoolctl import threadpool_info
 from cs551 import gradient_noise
 from cs551.data import digits, linear_regression_data
 from cs551.gradient_noise import StepErrors, per_example_gradients
+from cs551.grading import self_check
 from cs551.measure import loglog_slope
 from cs551.nn import Classifier, mlp
 from cs551.objectives import LeastSquares, ill_conditioned_regression
@@ -17,6 +20,8 @@ from cs551.plots import plot_step_errors
 from cs551.topics import minibatches as mb
 from cs551.topics.minibatches import (
     MinibatchExplorer,
+    check_minibatch_gradient,
+    check_standard_error,
     plot_core_use,
     plot_gradient_noise,
     plot_race,
@@ -379,6 +384,32 @@ def test_explorer_raising_kappa_stretches_only_the_newton_cloud(explorer):
     assert high["newton"] / high["gradient"] > 3 * low["newton"] / low["gradient"]
 
 
+def test_explorer_things_to_try_hold(explorer):
+    """The notebook's "Things to try", on the explorer a student meets after Run All."""
+    assert (explorer.errors["n"], explorer.errors["kappa"]) == (16, 100)  # the stated default
+    before = dict(explorer.errors)
+    explorer.controls["batch_size"].value = 64  # 4x the batch: clouds 2x smaller
+    for what in ("gradient", "newton"):
+        assert before[what] / explorer.errors[what] == pytest.approx(2, rel=0.15)
+    explorer.controls["kappa"].value = 1  # kappa = 1: the two clouds have the same shape
+    assert explorer.errors["newton"] == pytest.approx(explorer.errors["gradient"], rel=0.05)
+
+    def smallest_majority(kappa):  # smallest n with most steps inside the ring
+        explorer.controls["kappa"].value = kappa
+        found = {}
+        for n in explorer.BATCH_SIZES:
+            explorer.controls["batch_size"].value = n
+            for what in ("gradient", "newton"):
+                if explorer.errors[f"{what} inside"] > 0.5:
+                    found.setdefault(what, n)
+        return found
+
+    at_100 = smallest_majority(100)
+    assert at_100["newton"] >= 8 * at_100["gradient"]  # far larger batches for Newton
+    at_1000 = smallest_majority(1000)
+    assert "gradient" in at_1000 and "newton" not in at_1000  # even n = 4096 is not enough
+
+
 def test_explorer_checks_its_arguments():
     with pytest.raises(ValueError, match="batch_size must be one of"):
         MinibatchExplorer(batch_size=3)
@@ -386,3 +417,105 @@ def test_explorer_checks_its_arguments():
         MinibatchExplorer(kappa=7)
     with pytest.raises(ValueError, match="draws must be an integer >= 1"):
         MinibatchExplorer(draws=0)
+
+
+# --- the notebook's "your turn" checks --------------------------------------------------------
+
+
+def test_the_notebooks_enumeration_loop_is_exact_squared_error():
+    """Notebook 02 writes the enumeration out (numpy object arrays of fractions) and compares
+    it with the library's exact_squared_error."""
+    tiny = np.random.default_rng(0).integers(-5, 6, size=(6, 2))
+    T = tiny.astype(object) * Fraction(1)
+    grad_J = T.mean(axis=0)
+    assert all(isinstance(v, Fraction) for v in grad_J)
+    for n in (1, 2, 3):
+        for replace, batches in [(True, itertools.product(range(6), repeat=n)),
+                                 (False, itertools.combinations(range(6), n))]:
+            squares = [np.sum((T[list(B)].mean(axis=0) - grad_J) ** 2) for B in batches]
+            loop = sum(squares) / len(squares)
+            assert isinstance(loop, Fraction)
+            assert loop == mb.exact_squared_error(tiny, n, replace=replace)[0]
+
+
+def right_minibatch_gradient(G, batch):
+    return G[batch].mean(axis=0)
+
+
+def right_standard_error(G, n):
+    return np.sqrt(np.mean(np.sum((G - G.mean(axis=0)) ** 2, axis=1)) / n)
+
+
+def _verdict(check, wrong, hint):
+    with pytest.raises(AssertionError, match=re.escape(hint)):
+        check(wrong)
+    verdict = self_check(check, wrong)
+    assert verdict.startswith("Not yet.") and hint in verdict
+    assert max(len(line) for line in verdict.splitlines()) < 100
+    assert "None" not in verdict and "nan" not in verdict
+    assert verdict == self_check(check, wrong)  # seeded: the same words every time
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda G, b: G[b].sum(axis=0), "that is the sum over the batch"),
+    (lambda G, b: G[b].sum(axis=0) / len(G), "you divided by m = 30, the size of the training"),
+    (lambda G, b: G.mean(axis=0), "that is the full gradient"),
+    (lambda G, b: G[b].mean(axis=1), "average over the examples (axis=0)"),
+    (lambda G, b: G[b].mean(axis=0) + 1e-3, "the mean of the rows G[batch]"),
+    (lambda G, b: None, "returned nothing"),
+    (lambda G, b: G.__imul__(2)[b].mean(axis=0), "changed G or batch"),
+])
+def test_check_minibatch_gradient_says_what_is_off(wrong, hint):
+    check_minibatch_gradient(right_minibatch_gradient)  # the right answer passes
+    check_minibatch_gradient(right_minibatch_gradient, seed=7)
+    _verdict(check_minibatch_gradient, wrong, hint)
+
+
+def test_check_minibatch_gradient_compares_with_the_librarys_minibatch_gradient():
+    """The reference is batch_grad, independent of the student's G: a student whose
+    per-example rows were off would not match it."""
+    assert self_check(check_minibatch_gradient, right_minibatch_gradient) == "Right."
+    assert self_check(check_minibatch_gradient,
+                      lambda G, b: np.median(G[b], axis=0)).startswith("Not yet.")
+
+    def placeholder(G, batch):
+        raise NotImplementedError("your line here")
+
+    assert self_check(check_minibatch_gradient, placeholder).startswith("Not answered yet")
+
+
+def sigma_of(G):
+    return np.sqrt(np.mean(np.sum((G - G.mean(axis=0)) ** 2, axis=1)))
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda G, n: sigma_of(G) / np.sqrt(len(G)), "you divided by sqrt(m)"),
+    (lambda G, n: sigma_of(G) / n, "you divided by n"),
+    (lambda G, n: sigma_of(G) ** 2 / n, "that is the variance sigma^2 / n"),
+    (lambda G, n: sigma_of(G) ** 2 / np.sqrt(n), "sigma^2 is the variance"),
+    (lambda G, n: np.sqrt(np.mean(np.sum(G**2, axis=1)) / n), "forgot to subtract the mean"),
+    (lambda G, n: np.sqrt(np.sum((G - G.mean(axis=0)) ** 2) / (len(G) - 1) / n),
+     "you divided by m - 1"),
+    (lambda G, n: np.sqrt(np.sum((G - G.mean(axis=0)) ** 2) / n), "you summed the squared"),
+    (lambda G, n: np.mean(np.linalg.norm(G - G.mean(axis=0), axis=1)) / np.sqrt(n),
+     "the mean length"),
+    (lambda G, n: sigma_of(G), "that is sigma, the error of one example"),
+    (lambda G, n: G.std(axis=0) / np.sqrt(n), "sigma is one number"),
+    (lambda G, n: 1.5 * sigma_of(G) / np.sqrt(n), "sigma^2 = 1/m sum_i"),
+    (lambda G, n: None, "returned nothing"),
+])
+def test_check_standard_error_names_the_usual_slips(wrong, hint):
+    check_standard_error(right_standard_error)  # the right answer passes
+    check_standard_error(right_standard_error, seed=3)
+    check_standard_error(lambda G, n: np.linalg.norm(G.std(axis=0)) / np.sqrt(n))  # same number
+    _verdict(check_standard_error, wrong, hint)
+
+
+def test_check_standard_error_agrees_with_the_measured_error(digits_net):
+    """The number the student computes is the one section 2 measures: sigma / sqrt(n) of the
+    digits network's per-example gradients is gradient_noise's sigma and predicted error."""
+    *_, G = digits_net
+    noise = mb.gradient_noise(G, [1, 100], draws=25, seed=0)
+    assert right_standard_error(G, 1) == pytest.approx(noise.sigma, rel=1e-12)
+    assert right_standard_error(G, 100) == pytest.approx(noise.predicted[1], rel=1e-12)
+    assert self_check(check_standard_error, right_standard_error) == "Right."

@@ -22,12 +22,15 @@ examples estimates it with standard error sigma / sqrt(n).
   expected update, with and without minibatch noise.
 - ``step_errors`` on ``ill_conditioned_regression``: why Newton's method needs far
   larger batches than gradient descent: the error of g is multiplied by H^{-1}.
+- ``check_minibatch_gradient`` and ``check_standard_error``: the notebook's "your turn"
+  checks, the student's g_B and sigma / sqrt(n) against the library, in plain words.
 """
 
 from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from fractions import Fraction
@@ -36,9 +39,10 @@ import numpy as np
 
 from cs551 import _validate as check
 from cs551.data import digits
+from cs551.gradient_noise import per_example_gradients
 from cs551.measure import first_index, loglog_slope
 from cs551.nn.network import Classifier, Network, mlp, train
-from cs551.objectives import MinibatchObjective
+from cs551.objectives import LeastSquares, MinibatchObjective
 from cs551.optim import SGD
 
 
@@ -426,3 +430,133 @@ def noise_table(runs: list[NoiseRun]) -> dict:
                                       if all(r.seed in full for r in rs) else None),
                     "diverged": sum(r.diverged for r in rs)}
     return table
+
+
+# ---------------------------------------------------------------------------------------------
+# The notebook's "your turn" checks: the student's code against the library, in plain words
+# ---------------------------------------------------------------------------------------------
+
+
+def _your_turn_problem(rng: np.random.Generator, m: int, d: int = 3
+                       ) -> tuple[LeastSquares, np.ndarray, np.ndarray]:
+    """(J, theta, G) for a random least-squares problem of m examples, away from its minimum:
+    G = ``per_example_gradients``, one row grad L_i per example, their mean grad J != 0."""
+    J = LeastSquares(rng.normal(size=(m, d)), rng.normal(size=m))
+    theta = J.minimizer + rng.normal(size=d)
+    return J, theta, per_example_gradients(J, theta)
+
+
+def _array(value: np.ndarray) -> str:
+    return np.array2string(np.asarray(value, dtype=float), precision=4, separator=", ")
+
+
+def check_minibatch_gradient(student: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                             seed: int = 0) -> None:
+    """The "your turn" check of 02: ``student(G, batch)`` returns the minibatch gradient
+    g_B = 1/n sum_{i in B} grad L_i (slide "Batch (contd.)": a random sample, then its
+    average; the SGD box's g^).
+
+    On three seeded least-squares problems (m = 30 examples, d = 3 parameters), G is
+    ``per_example_gradients`` and ``batch`` n distinct row indices; the answer is compared
+    with ``LeastSquares.batch_grad``, the library's minibatch gradient. Raises AssertionError
+    saying in plain words what is off: the sum without 1/n (the mean forgotten), a division
+    by the training-set size m instead of n, the mean of every row (the full gradient), the
+    mean over the wrong axis, or a G changed in place.
+    """
+    rng = np.random.default_rng(check.non_negative_int("seed", seed))
+    m = 30
+    for trial, n in enumerate((5, 8, 12)):
+        J, theta, G = _your_turn_problem(rng, m)
+        batch = rng.choice(m, size=n, replace=False)
+        expected = J.batch_grad(theta, batch)
+        G_in, batch_in = G.copy(), batch.copy()
+        got = student(G_in, batch_in)
+        if not (np.array_equal(G_in, G) and np.array_equal(batch_in, batch)):
+            raise AssertionError("your function changed G or batch: compute with them, "
+                                 "do not overwrite them")
+        if got is None:
+            raise AssertionError("your function returned nothing: is the `return` missing?")
+        got = np.asarray(got, dtype=float)
+        case = f"for a batch of n = {n} of the m = {m} rows of G (problem {trial}, d = 3)"
+        if got.shape != expected.shape:
+            hint = ("one number per example: average over the examples (axis=0), which "
+                    "keeps\n  one number per parameter" if got.shape == (n,) else
+                    "return one number per parameter, a vector like G[0]")
+            raise AssertionError(f"{case}:\n  expected a vector of shape {expected.shape}, "
+                                 f"got shape {got.shape}.\n  Hint: {hint}.")
+        if np.allclose(got, expected, rtol=1e-9, atol=1e-12):
+            continue
+        if np.allclose(got, n * expected):
+            hint = (f"that is the sum over the batch, n = {n} times too large:\n  "
+                    "g_B is the mean, divide by n = len(batch)")
+        elif np.allclose(got, n / m * expected):
+            hint = (f"you divided by m = {m}, the size of the training set:\n  the average "
+                    f"runs over the n = {n} examples of the batch")
+        elif np.allclose(got, G.mean(axis=0)):
+            hint = ("that is the full gradient, the mean of all m rows:\n  average only the "
+                    "rows the batch picks, G[batch]")
+        else:
+            hint = "g_B = 1/n sum_(i in B) grad L_i: the mean of the rows G[batch]"
+        raise AssertionError(f"{case}:\n  expected g_B = {_array(expected)}\n"
+                             f"  got            {_array(got)}.\n  Hint: {hint}.")
+
+
+def check_standard_error(student: Callable[[np.ndarray, int], float], seed: int = 0) -> None:
+    """The "your turn" check of 02: ``student(G, n)`` returns the standard error sigma / sqrt(n)
+    of the mean of n per-example gradients (slide "Batch (contd.)"), computed from the rows
+    of G, with sigma^2 = 1/m sum_i ||grad L_i - grad J||^2 and grad J the mean of the rows.
+
+    On three seeded least-squares problems (m = 25, d = 3; G from ``per_example_gradients``)
+    at n = 4, 9, 16, compared with ``gradient_noise``'s ``predicted`` (its sigma / sqrt(n)).
+    Raises AssertionError saying in plain words what is off: sqrt(m) instead of sqrt(n),
+    n instead of sqrt(n), the variance instead of the standard deviation, the mean not
+    subtracted, m - 1 or a sum instead of the mean over the examples, the mean length
+    instead of the root mean square, or one standard deviation per parameter.
+    """
+    rng = np.random.default_rng(check.non_negative_int("seed", seed))
+    m = 25
+    for trial, n in enumerate((4, 9, 16)):
+        _, _, G = _your_turn_problem(rng, m)
+        expected = float(gradient_noise(G, [n], draws=1).predicted[0])
+        G_in = G.copy()
+        got = student(G_in, n)
+        if not np.array_equal(G_in, G):
+            raise AssertionError("your function changed G: compute with it, do not "
+                                 "overwrite it")
+        if got is None:
+            raise AssertionError("your function returned nothing: is the `return` missing?")
+        if np.size(got) != 1:
+            raise AssertionError(
+                f"your function returned {np.size(got)} numbers: sigma is one number, the "
+                "root mean square\n  length of grad L_i - grad J (sum the squares over the "
+                "parameters, then\n  take the mean over the examples)")
+        got = float(np.asarray(got, dtype=float).reshape(-1)[0])
+        if np.isclose(got, expected, rtol=1e-9, atol=0):
+            continue
+        deviations = np.linalg.norm(G - G.mean(axis=0), axis=1)  # ||grad L_i - grad J||
+        sigma = expected * np.sqrt(n)
+        slips = [
+            (sigma / np.sqrt(m), f"you divided by sqrt(m), m = {m} the size of the training "
+             f"set:\n  the minibatch has n = {n} examples, divide by sqrt(n)"),
+            (sigma / n, "you divided by n: the variance of the mean falls like 1/n, its "
+             "standard\n  deviation like 1/sqrt(n)"),
+            (sigma**2 / n, "that is the variance sigma^2 / n of g_B: the standard error is "
+             "its square root"),
+            (sigma**2 / np.sqrt(n), "sigma^2 is the variance: the standard error uses the "
+             "standard deviation sigma"),
+            (np.sqrt(np.mean(np.sum(G**2, axis=1)) / n), "you forgot to subtract the mean: "
+             "sigma is the spread of the rows around\n  grad J = G.mean(axis=0)"),
+            (sigma * np.sqrt(m / (m - 1) / n), "you divided by m - 1: sigma^2 is the mean "
+             "over the m examples\n  (each has probability 1/m), divide by m"),
+            (sigma * np.sqrt(m / n), "you summed the squared deviations over the examples: "
+             "sigma^2 is their mean"),
+            (float(np.mean(deviations)) / np.sqrt(n), "that is the mean length of "
+             "grad L_i - grad J: sigma is the root mean square"),
+            (sigma, f"that is sigma, the error of one example: the mean of n = {n} has "
+             "sigma / sqrt(n)"),
+        ]
+        hint = next((text for value, text in slips if np.isclose(got, value, rtol=1e-9)),
+                    "sigma / sqrt(n), sigma^2 = 1/m sum_i ||grad L_i - grad J||^2")
+        raise AssertionError(f"for n = {n} and the m = {m} rows of G (problem {trial}):\n"
+                             f"  expected sigma / sqrt(n) = {expected:.6g}, got {got:.6g}.\n"
+                             f"  Hint: {hint}.")
