@@ -6,6 +6,8 @@ import pkgutil
 
 import pytest
 
+from cs551.grading import self_check
+
 PNG = b"\x89PNG\r\n\x1a\n"  # the signature every PNG file starts with
 
 
@@ -60,3 +62,15 @@ def course_explorers() -> list[type]:
         found |= {cls for cls in vars(module).values()
                   if isinstance(cls, type) and issubclass(cls, Explorer) and cls is not Explorer}
     return sorted(found, key=lambda cls: cls.__name__)
+
+
+def assert_says_what_is_off(check, wrong: dict) -> None:
+    """A "your turn" check fails each plausible wrong answer with the message the key names
+    (a regular expression), and ``self_check`` reports it the same way on every run, in lines
+    a notebook can print (under 100 characters)."""
+    for message, answer in wrong.items():
+        with pytest.raises(AssertionError, match=message):
+            check(answer)
+        said = self_check(check, answer)
+        assert said.startswith("Not yet.") and said == self_check(check, answer)
+        assert max(len(line) for line in said.splitlines()) < 100
