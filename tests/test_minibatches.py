@@ -152,17 +152,22 @@ def test_blas_puts_a_large_batch_on_two_cores_and_a_single_example_on_one():
     """The slide's 'multicore architectures are underutilized by small batches', measured
     by who does the work, not by speed: the CPU time of BLAS's helper thread relative to
     the main thread's. Unlike the speed-up, that ratio does not depend on the machine's
-    load. On the 2-core development machine: at most 0.001 at n = 1 and 0.92-1.08 at
-    n = 1024 in 32 runs at load averages 2-6, while the speed-up of 2 threads at n = 1024
-    was 0.23-0.46 (10 of those runs); this test passed 46 times in 46 (the last 22 with
-    these settings), half of them beside three busy-loop processes."""
+    load (on the 2-core development machine the speed-up of 2 threads at n = 1024 ranged
+    0.23-0.46 under load, 1.4 when quiet; the helper share stayed within 0.92-1.08).
+
+    Where BLAS starts splitting a product depends on its version: OpenBLAS 0.3.21 (numpy
+    1.24's, the lowest declared version) already splits one example's 1 x 256 by 256 x 256
+    products, 0.3.31 does not. With 64-wide layers both keep one example on one core and
+    split 1024 examples (helper share 0.00 at n = 1 to 64, 0.95-1.0 at n = 1024, in both)."""
     if not _blas_threads_are_controllable():
         pytest.skip("threadpoolctl finds no BLAS library whose threads it can cap")
-    J, theta = mb.wide_classifier()
+    J, theta = mb.wide_classifier(width=64)
     use = mb.core_use(J, theta, [1, 1024], threads=(1, 2), seconds=0.03, repeats=5)
     assert np.all(use.helper_share[1] < 0.1)  # the control: one thread, nothing elsewhere
     assert use.helper_share[2][0] < 0.1  # one example: BLAS does not split the products
-    assert use.helper_share[2][1] > 0.5  # 1024 examples: the helper works about as long
+    # 1024 examples: the helper does a real share of the work (about as much as the main
+    # thread on a quiet machine; 0.35-0.44 with OpenBLAS 0.3.21 beside two busy loops)
+    assert use.helper_share[2][1] > 0.2
 
 
 def test_core_use_bookkeeping():

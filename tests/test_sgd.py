@@ -544,7 +544,7 @@ def test_plot_helpers(least_squares, quad, digits_runs):
     assert len(ax.get_lines()) == 3 and ax.get_xscale() == "log"
     runs = {"a": minimize(SGD(0.5), sgd.NoisyGradient(quad, 0.5), quad.start, 40)}
     ax = plot_last_iterates(quad, runs)
-    (dots,) = [line for line in ax.get_lines() if line.get_label().startswith("a:")]
+    (dots,) = (line for line in ax.get_lines() if line.get_label().startswith("a:"))
     assert len(dots.get_xdata()) == 10  # the last quarter of 41 iterates
     assert "spread" in dots.get_label() and "mean" in dots.get_label()
     fig = plot_training_runs({"x": {"lr 2": digits_runs["lr 2"]},
