@@ -12,6 +12,7 @@ The stochastic objectives (``LeastSquares``, ``LogisticRegression``) are the
 slides' empirical risk J(theta) = 1/m sum_i L(f(x_i, theta), y_i): their
 ``value`` is the full training loss and their ``grad`` is the slide's minibatch
 estimate g = 1/m' sum_{i in B} grad L_i over a freshly sampled, seeded minibatch.
+``NoisyGradient`` models that noise on any landscape: g = grad f + sigma xi.
 """
 
 from __future__ import annotations
@@ -255,6 +256,44 @@ class Cliff(Objective):
         s = sigmoid(-self.steepness * x)
         d2wall = self.height * self.steepness**2 * s * (1 - s) * (1 - 2 * s)
         return np.array([[d2wall + self.k, 0.0], [0.0, self.k]])
+
+
+class NoisyGradient(Objective):
+    """A landscape whose gradient comes with noise: g = grad f(theta) + sigma xi, xi ~ N(0, I).
+
+    The simplest model of a minibatch gradient: unbiased, with covariance sigma^2 I.
+    ``value`` and ``hess`` are the landscape's own; ``full_grad`` is the exact
+    gradient. The noise is seeded and every run (``cs551.optim.Run``) calls ``reset()``,
+    so every optimizer sees the same noise sequence. Notebooks 05 and 06 use it.
+
+    >>> f = NoisyGradient(ill_conditioned_quadratic(10), sigma=0.5)
+    """
+
+    def __init__(self, objective: Objective, sigma: float, seed: int = 0):
+        self.objective = objective
+        self.sigma = check.non_negative("sigma", sigma)
+        self.seed = check.non_negative_int("seed", seed)
+        self.dim = objective.dim
+        self.name = f"{objective.name}, noisy gradient (σ={self.sigma:g})"
+        self.bounds, self.start = objective.bounds, objective.start
+        self.minimizer = objective.minimizer
+        self.reset()
+
+    def reset(self) -> None:
+        """Restart the noise from ``seed``."""
+        self.rng = np.random.default_rng(self.seed)
+
+    def value(self, theta):
+        return self.objective.value(theta)
+
+    def grad(self, theta):
+        return self.objective.grad(theta) + self.sigma * self.rng.standard_normal(self.dim)
+
+    def full_grad(self, theta) -> np.ndarray:
+        return self.objective.grad(theta)
+
+    def hess(self, theta):
+        return self.objective.hess(theta)
 
 
 class MinibatchObjective(Objective):

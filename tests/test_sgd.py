@@ -13,6 +13,7 @@ from cs551.grading import self_check
 from cs551.nn import History, train_digits
 from cs551.objectives import (
     LeastSquares,
+    NoisyGradient,
     Quadratic,
     Rosenbrock,
     ill_conditioned_quadratic,
@@ -224,7 +225,7 @@ def test_noisy_quadratic_msd_is_the_symbolic_formula_and_the_measurement(quad):
     for lr in (0.05, 0.2, 1.0):
         formula = sum(float(p.subs({lam: li, sigma: 0.5, eps: lr})) for li in quad.eigenvalues)
         assert sgd.noisy_quadratic_msd(quad, 0.5, lr) == pytest.approx(formula, rel=1e-12)
-        copies = sgd.NoisyGradient(sgd.stacked_copies(quad, 200), sigma=0.5, seed=3)
+        copies = NoisyGradient(sgd.stacked_copies(quad, 200), sigma=0.5, seed=3)
         measured = sgd.noise_ball(SGD(lr), copies, 3000, burn_in=round(2 / (lr * 0.1))) / 200
         assert measured == pytest.approx(formula, rel=0.06)
     assert sgd.noisy_quadratic_msd(quad, 0.5, 2.0) == math.inf  # eps >= 2 / lambda_max
@@ -238,7 +239,7 @@ def test_stacked_copies_are_independent_runs(quad):
     theta = np.arange(6.0)
     assert stack.value(theta) == pytest.approx(sum(quad.value(theta[2 * r:2 * r + 2])
                                                    for r in range(3)))
-    noisy = sgd.NoisyGradient(stack, sigma=1.0)
+    noisy = NoisyGradient(stack, sigma=1.0)
     g = np.array([noisy.grad(theta) - stack.grad(theta) for _ in range(4000)])
     assert np.abs(np.corrcoef(g.T) - np.eye(6)).max() < 0.06  # independent noise per coordinate
     with pytest.raises(ValueError, match="Quadratic"):
@@ -248,7 +249,7 @@ def test_stacked_copies_are_independent_runs(quad):
 
 
 def test_noisy_gradient_is_unbiased_seeded_and_resettable(quad):
-    f = sgd.NoisyGradient(quad, sigma=0.5, seed=7)
+    f = NoisyGradient(quad, sigma=0.5, seed=7)
     theta = np.array([1.0, -1.0])
     first = f.grad(theta)
     f.reset()
@@ -262,15 +263,15 @@ def test_noisy_gradient_is_unbiased_seeded_and_resettable(quad):
 
 def test_decay_shrinks_the_cloud_on_both_landscapes(quad):
     for f, sigma, lr, steps in [(quad, 0.5, 0.5, 600), (Rosenbrock(), 20, 1.9e-3, 3000)]:
-        constant = minimize(SGD(lr), sgd.NoisyGradient(f, sigma), f.start, steps)
-        decay = minimize(SGD(linear_decay(lr, lr / 100, steps // 2)), sgd.NoisyGradient(f, sigma),
+        constant = minimize(SGD(lr), NoisyGradient(f, sigma), f.start, steps)
+        decay = minimize(SGD(linear_decay(lr, lr / 100, steps // 2)), NoisyGradient(f, sigma),
                          f.start, steps)
         assert sgd.tail_msd(decay, f.minimizer) < sgd.tail_msd(constant, f.minimizer) / 3
 
 
 def cloud_runs(f, sigma, lr, steps):
     """The notebook's two runs on a landscape: constant eps, and linear decay to 1%."""
-    noisy = sgd.NoisyGradient(f, sigma)
+    noisy = NoisyGradient(f, sigma)
     return noisy, {f"constant ε = {lr:g}": minimize(SGD(lr), noisy, f.start, steps),
                    "linear decay to 1%": minimize(SGD(linear_decay(lr, lr / 100, steps // 2)),
                                                   noisy, f.start, steps)}
@@ -542,7 +543,7 @@ def test_plot_helpers(least_squares, quad, digits_runs):
     ball = sgd.noise_ball_sweep(least_squares, [0.05, 0.1], samples=20)
     ax = plot_noise_ball(ball)
     assert len(ax.get_lines()) == 3 and ax.get_xscale() == "log"
-    runs = {"a": minimize(SGD(0.5), sgd.NoisyGradient(quad, 0.5), quad.start, 40)}
+    runs = {"a": minimize(SGD(0.5), NoisyGradient(quad, 0.5), quad.start, 40)}
     ax = plot_last_iterates(quad, runs)
     (dots,) = (line for line in ax.get_lines() if line.get_label().startswith("a:"))
     assert len(dots.get_xdata()) == 10  # the last quarter of 41 iterates

@@ -19,7 +19,7 @@ theta <- theta + v); this module holds what shows their claims:
 - ``ScheduledMomentum`` with ``momentum_steps`` or ``sutskever_momentum``: alpha raised
   during training (slide "Momentum": "this parameter can be adapted"), compared with
   fixed alphas by ``race_momentum_schedules`` on ``spread_quadratic`` (noise-free) and
-  ``NoisyQuadratic`` (the same bowl with noisy gradients).
+  ``cs551.objectives.NoisyGradient`` (the same bowl with noisy gradients).
 - ``TorchSGD``: PyTorch's documented momentum update (b <- mu b + g, theta <- theta - eps b),
   beyond the slides; ``interim_points`` gives the slide's Nesterov interim points
   theta + alpha v of a run, which PyTorch's ``nesterov=True`` returns as its iterates.
@@ -36,7 +36,7 @@ import numpy as np
 
 from cs551 import _validate as check
 from cs551.measure import first_index
-from cs551.objectives import GradientOracle, Objective, Quadratic
+from cs551.objectives import GradientOracle, NoisyGradient, Objective, Quadratic
 from cs551.optim import (
     SGD,
     LearningRate,
@@ -322,39 +322,6 @@ def spread_quadratic(dim: int = 50, kappa: float = 1e4) -> Quadratic:
     return f
 
 
-class NoisyQuadratic(Quadratic):
-    """A ``Quadratic`` whose gradient comes with noise: g = H theta - b + sigma xi, xi ~ N(0, I).
-
-    The simplest model of a minibatch gradient (unbiased, covariance sigma^2 I);
-    ``value`` and ``hess`` are the quadratic's own. The noise is seeded and ``Run``
-    calls ``reset()``, so every optimizer sees the same noise sequence.
-    """
-
-    def __init__(self, quadratic: Quadratic, sigma: float, seed: int = 0):
-        super().__init__(quadratic.H, quadratic.b,
-                         name=f"{quadratic.name}, noisy gradient (σ={sigma:g})")
-        self.start = quadratic.start
-        self.sigma = check.non_negative("sigma", sigma)
-        self.seed = check.non_negative_int("seed", seed)
-        self.reset()
-
-    def reset(self) -> None:
-        """Restart the noise from ``seed``."""
-        self.rng = np.random.default_rng(self.seed)
-
-    def value(self, theta):
-        theta = np.asarray(theta, dtype=float)
-        if theta.ndim == 1:  # one point: 1/2 theta^T H theta - b^T theta, without the grid
-            return 0.5 * theta @ (self.H @ theta) - self.b @ theta  # machinery (5x faster)
-        return super().value(theta)
-
-    def grad(self, theta):
-        g = super().grad(theta)
-        if self.sigma == 0:  # exact gradients
-            return g
-        return g + self.sigma * self.rng.standard_normal(self.dim)
-
-
 def tuned_momentum(lr: float, lam_min: float) -> float:
     """The fixed alpha that makes the flattest direction critically damped at step eps:
     alpha = (1 - sqrt(eps lambda_min))^2, where momentum's two roots for lambda_min meet
@@ -435,7 +402,8 @@ def race_momentum_schedules(racers: Mapping[str, Optimizer], objective: Quadrati
                             early_step: int = 500, tail: int = 500,
                             seed: int = 0) -> MomentumScheduleRace:
     """Run each optimizer ``steps`` steps on ``objective`` (default ``spread_quadratic()``,
-    f* = 0) from its start, with exact gradients and with noise ``sigma`` (``NoisyQuadratic``)."""
+    f* = 0) from its start, with exact gradients and with noise ``sigma``
+    (``cs551.objectives.NoisyGradient``)."""
     objective = spread_quadratic() if objective is None else objective
     steps = check.positive_int("steps", steps)
     if not 0 <= check.non_negative_int("early_step", early_step) <= steps:
@@ -445,7 +413,7 @@ def race_momentum_schedules(racers: Mapping[str, Optimizer], objective: Quadrati
     sigma = check.positive("sigma", sigma)
     runs = {}
     for noise in (0.0, sigma):
-        problem = NoisyQuadratic(objective, noise, seed)  # noise 0: the exact gradient
+        problem = NoisyGradient(objective, noise, seed)  # noise 0: the exact gradient
         runs[noise] = {label: minimize(opt, problem, objective.start, steps)
                        for label, opt in racers.items()}
     return MomentumScheduleRace(runs[0.0], runs[sigma], check.positive("tol", tol), sigma,

@@ -18,9 +18,9 @@ that show the slides' claims:
   and sum eps_k^2 (the Robbins-Monro conditions).
 - ``examples_to_tolerance``: how many training examples SGD and batch gradient
   descent process before the excess risk is below a tolerance.
-- ``NoisyGradient``: a 2-D landscape seen through noisy gradients, a model of
-  minibatch noise for the course's landscapes (``tail_msd``: the size of the cloud
-  of its last iterates, ``cloud``: its centre and spread); ``train_digits``: the real problem.
+- the cloud a noisy-gradient run (``cs551.objectives.NoisyGradient``, a model of minibatch
+  noise on the course's landscapes) leaves: ``tail_msd`` its size, ``cloud`` its centre and
+  spread; ``train_digits``: the real problem.
 - ``train_in_passes``: SGD on training sets drawn from a known distribution
   (``RegressionSets``), read in passes: on the first pass the loss of each fresh
   minibatch tracks the risk J*, on later passes the training loss falls away from it
@@ -45,45 +45,8 @@ from cs551 import _validate as check
 from cs551.gradient_noise import per_example_gradients
 from cs551.measure import loglog_slope
 from cs551.nn import History, train_digits
-from cs551.objectives import LeastSquares, MinibatchObjective, Objective, Quadratic
+from cs551.objectives import LeastSquares, MinibatchObjective, NoisyGradient, Objective, Quadratic
 from cs551.optim import SGD, LearningRate, Optimizer, Run, linear_decay
-
-
-class NoisyGradient(Objective):
-    """A landscape whose gradient comes with noise: g = grad f(theta) + sigma xi, xi ~ N(0, I).
-
-    The simplest model of a minibatch gradient: unbiased, with covariance sigma^2 I.
-    ``value`` and ``hess`` are the landscape's own; ``full_grad`` is the exact
-    gradient. The noise is seeded and ``minimize`` calls ``reset()``, so runs repeat.
-
-    >>> f = NoisyGradient(ill_conditioned_quadratic(10), sigma=0.5)
-    """
-
-    def __init__(self, objective: Objective, sigma: float, seed: int = 0):
-        self.objective = objective
-        self.sigma = check.non_negative("sigma", sigma)
-        self.seed = check.non_negative_int("seed", seed)
-        self.dim = objective.dim
-        self.name = f"{objective.name}, noisy gradient (σ={self.sigma:g})"
-        self.bounds, self.start = objective.bounds, objective.start
-        self.minimizer = objective.minimizer
-        self.reset()
-
-    def reset(self) -> None:
-        """Restart the noise from ``seed``."""
-        self.rng = np.random.default_rng(self.seed)
-
-    def value(self, theta):
-        return self.objective.value(theta)
-
-    def grad(self, theta):
-        return self.objective.grad(theta) + self.sigma * self.rng.standard_normal(self.dim)
-
-    def full_grad(self, theta) -> np.ndarray:
-        return self.objective.grad(theta)
-
-    def hess(self, theta):
-        return self.objective.hess(theta)
 
 
 def gradient_covariance(objective: MinibatchObjective, theta: np.ndarray,
