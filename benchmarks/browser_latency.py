@@ -2,14 +2,14 @@
 
     python benchmarks/browser_latency.py [--moves 12] [--notebooks 05 10_batch ...]
 
-Starts JupyterLab on 127.0.0.1 (a token, throw-away settings, a temporary root holding
-copies of the notebooks) and headless Chromium driven by Playwright, as the browser test
-does. For every notebook with an explorer: opens it, runs all cells, waits for each
-explorer's ``<img>``, then presses an arrow key on the explorer's first slider ``--moves``
-times (turning back at the end of its range). In the page, the key press is timed by a
-``keydown`` listener and the image by a ``MutationObserver`` on its ``src``; the latency
-of a move is the time from the key press to the first new ``src``. Before the next move
-the image must settle (no new ``src`` for a quarter of a second).
+Starts JupyterLab on 127.0.0.1 (``cs551.browser.start_lab``: a token, throw-away settings,
+a temporary root holding copies of the notebooks) and headless Chromium driven by
+Playwright, as the browser test does. For every notebook with an explorer: opens it, runs
+all cells, waits for each explorer's ``<img>``, then presses an arrow key on the explorer's
+first slider ``--moves`` times (turning back at the end of its range). In the page, the key
+press is timed by a ``keydown`` listener and the image by a ``MutationObserver`` on its
+``src``; the latency of a move is the time from the key press to the first new ``src``.
+Before the next move the image must settle (no new ``src`` for a quarter of a second).
 
 The floor: a bare ``FloatSlider`` whose observer swaps an ``ipywidgets.Image`` between two
 pre-rendered PNGs of an explorer's size (a 640 x 480 contour plot), in a scratch notebook
@@ -26,25 +26,18 @@ import argparse
 import json
 import os
 import re
-import secrets
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, sync_playwright
 
+from cs551.browser import CHROMIUM_FLAGS, chromium_path, start_lab
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"]
 SETTLE_MS = 250  # the image counts as settled after this long without a new src
 MOVE_TIMEOUT_MS = 20_000
 FLOOR_NOTEBOOK = "zz_floor.ipynb"
@@ -104,24 +97,6 @@ before => {{
 PNG_BYTES = "async img => (await (await fetch(img.src)).blob()).size"
 
 
-def chromium_path() -> str | None:
-    return os.environ.get("CS551_CHROMIUM") or shutil.which("chromium") or shutil.which(
-        "chromium-browser")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def api(base: str, token: str, path: str, method: str = "GET"):
-    request = urllib.request.Request(f"{base}{path}?token={token}", method=method)
-    with urllib.request.urlopen(request, timeout=5) as response:
-        body = response.read()
-    return json.loads(body) if body else None
-
-
 def explorer_names(path: Path) -> list[str]:
     """The explorer classes a notebook builds, in order (``x = NameExplorer(``)."""
     cells = json.loads(path.read_text())["cells"]
@@ -135,55 +110,6 @@ def write_floor_notebook(path: Path) -> None:
     notebook = {"cells": cells, "nbformat": 4, "nbformat_minor": 5, "metadata": {
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}}
     path.write_text(json.dumps(notebook, indent=1) + "\n")
-
-
-def start_lab(root: Path, home: Path) -> tuple[subprocess.Popen, str, str]:
-    settings = home / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
-    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
-               JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
-               JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTER_CONFIG_DIR=str(home / "config"),
-               JUPYTER_DATA_DIR=str(home / "data"), IPYTHONDIR=str(home / "ipython"),
-               MPLCONFIGDIR=str(home / "mpl"))
-    port, token = free_port(), secrets.token_hex(16)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
-         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-         f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}"],
-        env=env, stdout=subprocess.DEVNULL, stderr=open(home / "server.log", "w"))
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(240):
-        try:
-            api(base, token, "/api/status")
-            return server, base, token
-        except OSError:
-            if server.poll() is not None:
-                log = (home / "server.log").read_text()
-                raise RuntimeError(f"JupyterLab exited: {log}") from None
-            time.sleep(0.25)
-    stop_lab(server, base, token)
-    raise RuntimeError("JupyterLab did not answer within 60 s")
-
-
-def shut_down_sessions(base: str, token: str) -> None:
-    try:
-        for session in api(base, token, "/api/sessions") or []:
-            api(base, token, f"/api/sessions/{session['id']}", method="DELETE")
-        for kernel in api(base, token, "/api/kernels") or []:
-            api(base, token, f"/api/kernels/{kernel['id']}", method="DELETE")
-    except OSError:
-        pass
-
-
-def stop_lab(server: subprocess.Popen, base: str, token: str) -> None:
-    shut_down_sessions(base, token)
-    server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
 
 
 def open_and_run_all(page: Page, base: str, token: str, name: str, images: int) -> None:
@@ -261,8 +187,9 @@ def main() -> None:
         for path in notebooks:
             shutil.copy(path, root / path.name)
         write_floor_notebook(root / FLOOR_NOTEBOOK)
-        server, base, token = start_lab(root, home)
-        rows, floor = [], {"ms": [], "updates": [], "missed": 0, "png": 0}
+        lab = start_lab(root, home)
+        base, token = lab.base, lab.token
+        rows, floors = [], []
         try:
             with sync_playwright() as playwright:
                 executable = chromium_path()
@@ -272,42 +199,34 @@ def main() -> None:
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 page.route("**/*", lambda route: route.continue_()
                            if route.request.url.startswith(base) else route.abort())
-                try:
-                    floors = []
 
-                    def run_floor() -> None:
-                        open_and_run_all(page, base, token, FLOOR_NOTEBOOK, 1)
-                        result = measure(page, 0, args.moves)
-                        floors.append(result)
+                def run(name: str, explorers: list[str]) -> list[dict]:
+                    """Open a notebook, Run All, move each explorer's first slider."""
+                    open_and_run_all(page, base, token, name, len(explorers))
+                    results = []
+                    for index, explorer in enumerate(explorers):
+                        result = dict(measure(page, index, args.moves), name=explorer)
                         median, p95 = stats(result["ms"])
-                        print(f"  floor pass {len(floors)}: median {median:.1f} ms,"
+                        print(f"  {explorer} ({result['label']}): median {median:.1f} ms,"
                               f" p95 {p95:.1f} ms", flush=True)
-                        page.goto("about:blank")
-                        shut_down_sessions(base, token)
+                        results.append(result)
+                    page.goto("about:blank")
+                    lab.shut_down_sessions()
+                    return results
 
-                    run_floor()
+                try:
+                    floors += run(FLOOR_NOTEBOOK, ["floor pass 1"])
                     for path in notebooks:
-                        names = explorer_names(path)
-                        open_and_run_all(page, base, token, path.name, len(names))
-                        for index, name in enumerate(names):
-                            result = measure(page, index, args.moves)
-                            result["name"] = f"{path.name[:2]} {name}"
-                            rows.append(result)
-                            median, p95 = stats(result["ms"])
-                            print(f"  {result['name']} ({result['label']}): median {median:.1f}"
-                                  f" ms, p95 {p95:.1f} ms", flush=True)
-                        page.goto("about:blank")
-                        shut_down_sessions(base, token)
-                    run_floor()
-                    for result in floors:
-                        for key in ("ms", "updates"):
-                            floor[key] += result[key]
-                        floor["missed"] += result["missed"]
-                    floor["png"] = floors[0]["png"]
+                        rows += run(path.name, [f"{path.name[:2]} {name}"
+                                                for name in explorer_names(path)])
+                    floors += run(FLOOR_NOTEBOOK, ["floor pass 2"])
                 finally:
                     browser.close()
         finally:
-            stop_lab(server, base, token)
+            lab.stop()
+    floor = {"ms": [ms for f in floors for ms in f["ms"]],
+             "updates": [u for f in floors for u in f["updates"]],
+             "missed": sum(f["missed"] for f in floors), "png": floors[0]["png"]}
 
     floor_median, floor_p95 = stats(floor["ms"])
     print()

@@ -6,7 +6,8 @@ The foundation, one module per concept of the lecture:
 - ``optim``: SGD, momentum, Nesterov, AdaGrad, RMSProp, Newton, Adam; ``Run``, ``minimize``
 - ``linesearch``: exact and backtracking line search; ``linesearch_exercise``: the exercise
 - ``nn``: the MLP, its layers (batch normalization included) and training loop
-- ``data``, ``gradcheck``, ``execute``, ``grading``
+- ``data``, ``gradcheck``, ``execute``, ``grading``; ``browser``: JupyterLab and Chromium for
+  the browser test and benchmark
 
 Shared by two or more topics: ``measure``, ``gradient_noise``, ``plots``, ``symbolic``,
 ``widgets``. One home per notebook: ``topics`` (e.g. ``cs551.topics.momentum``).
@@ -19,7 +20,7 @@ import importlib
 __version__ = "0.1.0"
 
 __all__ = [
-    "data", "execute", "gradcheck", "gradient_noise", "grading", "linesearch",
+    "browser", "data", "execute", "gradcheck", "gradient_noise", "grading", "linesearch",
     "linesearch_exercise", "measure", "nn", "objectives", "optim", "plots", "symbolic",
     "topics", "widgets",
 ]

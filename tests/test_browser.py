@@ -11,48 +11,20 @@ Playwright it is skipped, except in CI (``CS551_CI=1``), where that is a failure
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import secrets
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from cs551.browser import CHROMIUM_FLAGS, chromium_path, start_lab
 
 from .helpers import skip_or_fail
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = "11_exact_line_search.ipynb"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"]
-
 pytestmark = pytest.mark.browser
-
-
-def chromium_path() -> str | None:
-    return os.environ.get("CS551_CHROMIUM") or shutil.which("chromium") or shutil.which(
-        "chromium-browser")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def api(base: str, token: str, path: str, method: str = "GET"):
-    request = urllib.request.Request(f"{base}{path}?token={token}", method=method)
-    with urllib.request.urlopen(request, timeout=5) as response:
-        body = response.read()
-    return json.loads(body) if body else None
 
 
 @pytest.fixture
@@ -75,47 +47,17 @@ def chromium() -> str:
 @pytest.fixture
 def lab(tmp_path, chromium):
     """A JupyterLab server on a copy of the notebook; yields (base URL, token)."""
-    root, home = tmp_path / "root", tmp_path / "jupyter"
+    root = tmp_path / "root"
     root.mkdir()
     shutil.copy(ROOT / "notebooks" / NOTEBOOK, root / NOTEBOOK)
-    settings = home / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
-    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
-               JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTER_CONFIG_DIR=str(home / "config"),
-               JUPYTER_DATA_DIR=str(home / "data"), IPYTHONDIR=str(home / "ipython"),
-               MPLCONFIGDIR=str(home / "mpl"))
-    port, token = free_port(), secrets.token_hex(16)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
-         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-         f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}"],
-        env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "server.log", "w"))
-    base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
-            try:
-                api(base, token, "/api/status")
-                break
-            except OSError:
-                if server.poll() is not None:
-                    pytest.fail(f"JupyterLab exited: {(tmp_path / 'server.log').read_text()}")
-                time.sleep(0.25)
-        else:
-            pytest.fail("JupyterLab did not answer within 30 s")
-        yield base, token
+        server = start_lab(root, tmp_path / "jupyter", timeout=30)
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    try:
+        yield server.base, server.token
     finally:
-        try:
-            for kernel in api(base, token, "/api/kernels") or []:
-                api(base, token, f"/api/kernels/{kernel['id']}", method="DELETE")
-        except OSError:
-            pass
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        server.stop()
 
 
 def test_explorer_renders_and_follows_the_slider_in_jupyterlab(chromium, lab, tmp_path_factory):
