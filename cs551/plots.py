@@ -4,6 +4,10 @@
 - ``plot_values``: f(theta_k) (or any curve) against the iteration, log scale.
 - ``METHOD_COLORS``: one colour per method across the course; overlapping curves are drawn
   first-thickest (``widths``), so none hides another.
+- ``describe``: a figure's alt text, read off the figure itself (panels, axes, what each curve
+  does). In a notebook's kernel every displayed figure carries it (``metadata["image/png"]
+  ["alt"]``), so that screen readers and the course's website have it without a notebook
+  writing it by hand.
 
 Both take an ``ax`` to draw into, or make a new figure, and return the axes.
 The widgets in ``cs551.widgets`` draw their backgrounds with the same functions.
@@ -11,12 +15,20 @@ The widgets in ``cs551.widgets`` draw their backgrounds with the same functions.
 
 from __future__ import annotations
 
+import re
+import sys
+import unicodedata
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection
+from matplotlib.contour import ContourSet
+from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
 
 from .objectives import Bounds, Objective
 from .optim import Trajectory
@@ -248,3 +260,132 @@ def plot_histories(histories: Mapping[str, object], ax: Axes | None = None,
     else:
         ax.legend(fontsize="small")
     return ax
+
+
+# --- alt text: what a screen reader says of a figure ------------------------------------------
+
+_TEX = {r"\epsilon": "ε", r"\varepsilon": "ε", r"\alpha": "α", r"\beta": "β", r"\gamma": "γ",
+        r"\delta": "δ", r"\eta": "η", r"\theta": "θ", r"\kappa": "κ", r"\lambda": "λ",
+        r"\mu": "μ", r"\rho": "ρ", r"\sigma": "σ", r"\tau": "τ", r"\nabla": "∇",
+        r"\Delta": "Δ", r"\Sigma": "Σ", r"\leftarrow": "←", r"\rightarrow": "→",
+        r"\infty": "∞", r"\approx": "≈", r"\leq": "≤", r"\le": "≤",
+        r"\geq": "≥", r"\ge": "≥", r"\times": "×", r"\cdot": "·", r"\top": "ᵀ",
+        r"\|": "‖", r"\sqrt": "√", r"\to": "→", r"\pm": "±", r"\ell": "ℓ", r"\min": "min",
+        r"\max": "max", r"\log": "log", r"\ln": "ln", r"\partial": "∂", r"\sum": "Σ"}
+_TEX_WORD = re.compile(r"\\(?:[A-Za-z]+|\|)")
+
+
+def plain(text: str) -> str:
+    r"""A matplotlib label as a screen reader should read it: math symbols as Unicode.
+
+    >>> plain(r"$J(\theta_k) - J^*$, $\epsilon = 0.1$, $\hat{g}$, $\frac12 x^2$")
+    'J(θ_k) - J^*, ε = 0.1, ĝ, 1/2 x²'
+    """
+    text = re.sub(r"\\hat\{?([A-Za-z])\}?", "\\1\u0302", text)
+    text = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"(\1)/(\2)", text)
+    text = re.sub(r"\\frac([0-9])([0-9])", r"\1/\2", text)  # \frac12 -> 1/2
+    text = re.sub(r"\^\{?([0-9])\}?", lambda m: "⁰¹²³⁴⁵⁶⁷⁸⁹"[int(m.group(1))], text)
+    text = re.sub(r"\\(?:mathrm|mathbf|mathcal|operatorname|hat|bar|tilde|text|left|right)"
+                  r"(?![A-Za-z])", "", text)
+    text = _TEX_WORD.sub(lambda m: _TEX.get(m.group(0), m.group(0)[1:]), text)
+    text = re.sub(r"\\[,;:! ]", " ", text)
+    text = text.replace("^ᵀ", "ᵀ")
+    text = " ".join(text.replace("$", "").replace("{", "").replace("}", "").split())
+    return unicodedata.normalize("NFC", text)
+
+
+def _number(value: float) -> str:
+    return f"{value:.2g}" if np.isfinite(value) else "not finite"
+
+
+def _curve(line: Line2D, plane: bool = False) -> str | None:
+    """A labelled line's first and last value; on a landscape (``plane``), or where x goes back
+    and forth, the path's first and last point."""
+    x, y = (np.asarray(v, dtype=float).ravel() for v in line.get_data())
+    finite = np.isfinite(y)
+    if len(y) < 2 or not finite.any():
+        return None
+    label = plain(line.get_label())
+    if not plane and len(x) == len(y) and np.all(np.diff(x[np.isfinite(x)]) >= 0):
+        y = y[finite]
+        return f"{label}: from {_number(y[0])} to {_number(y[-1])}"
+    points = np.isfinite(x) & finite  # a path in the plane: where it starts and ends
+    (x0, x1), (y0, y1) = x[points][[0, -1]], y[points][[0, -1]]
+    return (f"{label}: a path from ({_number(x0)}, {_number(y0)}) "
+            f"to ({_number(x1)}, {_number(y1)})")
+
+
+def _panel(ax: Axes) -> str:
+    """One axes: title, axes (and log scales), then what is drawn on it."""
+    words = [f'"{plain(ax.get_title())}"'] if ax.get_title() else []
+    for name, label, scale in (("x", ax.get_xlabel(), ax.get_xscale()),
+                               ("y", ax.get_ylabel(), ax.get_yscale())):
+        if label:
+            log = scale == "log" and "log" not in label
+            words.append(f"{name}: {plain(label)}" + (" (log scale)" if log else ""))
+    landscape = any(isinstance(c, ContourSet) for c in ax.collections)  # lines: paths on it
+    points = [c for c in ax.collections if isinstance(c, PathCollection)
+              and not isinstance(c, ContourSet)]
+    shown = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+    curves = [c for c in (_curve(line, landscape) for line in shown) if c]
+    others = [plain(line.get_label()) for line in shown if _curve(line) is None]
+    if curves:
+        words.append("curves: " + "; ".join(curves[:8]) + ("; ..." if len(curves) > 8 else ""))
+    if others:
+        words.append("marked: " + ", ".join(others[:8]))
+    unlabelled = len(ax.get_lines()) - len(shown)
+    if unlabelled:
+        words.append(f"{unlabelled} unlabelled line{'s' * (unlabelled > 1)}")
+    if points:
+        words.append("scatter: " + ", ".join(
+            f"{len(c.get_offsets())} points" + (f" ({plain(c.get_label())})"
+                                               if not c.get_label().startswith("_") else "")
+            for c in points[:4]))
+    if landscape:
+        words.append("contours of the landscape")
+    elif len(ax.collections) > len(points):
+        words.append("shaded regions")
+    if any(isinstance(image, AxesImage) for image in ax.get_images()):
+        words.append("an image (heat map)")
+    bars = [p for p in ax.patches if isinstance(p, Rectangle)]
+    if bars:
+        words.append(f"{len(bars)} bar{'s' * (len(bars) > 1)}")
+    return ", ".join(words) if words else "empty"
+
+
+def describe(fig: Figure) -> str:
+    r"""The alt text of a figure, read off its artists: panels, axes, and each labelled curve's
+    first and last value (two significant digits), so that the outcome is said too.
+
+    >>> fig = Figure(); ax = fig.subplots()
+    >>> _ = ax.plot([1, 2, 3], [1.0, 0.1, 0.01], label="momentum")
+    >>> _ = ax.set(yscale="log", xlabel="step $k$", ylabel=r"$f(\theta_k)$")
+    >>> describe(fig)
+    'Figure. x: step k, y: f(θ_k) (log scale), curves: momentum: from 1 to 0.01.'
+    """
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.axison
+              and ax.get_label() != "<colorbar>"]
+    title = "; ".join(plain(t.get_text()) for t in fig.texts if t.get_text().strip())
+    head = "Figure" + (f" of {len(panels)} panels" if len(panels) > 1 else "")
+    head += f": {title}" if title else ""
+    if len(panels) == 1:
+        return f"{head}. {_panel(panels[0])}."
+    return head + ". " + " ".join(f"Panel {i}: {_panel(ax)}." for i, ax in enumerate(panels, 1))
+
+
+def _alt_text_metadata(fig: Figure) -> tuple[dict, dict]:
+    """IPython's mimebundle hook: no data of its own, the alt text as the PNG's metadata."""
+    return {}, {"image/png": {"alt": describe(fig)}}
+
+
+def _attach_alt_text(shell=None) -> None:
+    """In an IPython kernel (``shell``, else the running one), give every figure it displays
+    its alt text (``describe``)."""
+    if shell is None:
+        ipython = sys.modules.get("IPython")
+        shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None:
+        shell.display_formatter.mimebundle_formatter.for_type(Figure, _alt_text_metadata)
+
+
+_attach_alt_text()

@@ -39,7 +39,7 @@ from PIL import Image
 
 from .objectives import Objective
 from .optim import Trajectory, minimize
-from .plots import draw_contours
+from .plots import describe, draw_contours
 
 
 def new_figure(figsize: tuple[float, float] = (6.4, 4.8), dpi: int = 100, **subplots) -> Figure:
@@ -204,7 +204,12 @@ class Explorer:
         # (GitHub, nbviewer, an HTML export, the course's website). A live JupyterLab ranks
         # the widget view first and shows the working explorer instead.
         bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
-        return bundle
+        controls = ", ".join(f"{name} = {control.value:.3g}" if isinstance(control.value, float)
+                             else f"{name} = {control.value}"
+                             for name, control in self.controls.items())
+        alt = (f"A picture of the explorer '{self.title}' ({controls}); run the notebook to "
+               f"move its sliders. {describe(self.fig)}")
+        return bundle, {"image/png": {"alt": alt}}
 
 
 def slider(name: str, value: float, low: float, high: float, *, log: bool = False,

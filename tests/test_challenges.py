@@ -287,7 +287,7 @@ def test_cliff_explorer_shows_both_runs(explorer):
     assert bytes(explorer.image.value).startswith(PNG)
     assert "no clipping: longest step 10.2" in explorer.summary()
     assert "clipped: longest step 0.5," in explorer.summary()  # the state the notebook describes
-    assert repr(explorer) and "CliffExplorer" in explorer._repr_mimebundle_()["text/plain"]
+    assert repr(explorer) and "CliffExplorer" in explorer._repr_mimebundle_()[0]["text/plain"]
 
 
 def test_cliff_explorer_sliders_rerun_and_redraw(explorer):

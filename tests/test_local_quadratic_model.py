@@ -320,7 +320,7 @@ def test_eigenvalue_sliders_and_best_lr(explorer):
 
 
 def test_explorer_notebook_text_is_short_and_stable(explorer):
-    assert explorer._repr_mimebundle_()["text/plain"] == (
+    assert explorer._repr_mimebundle_()[0]["text/plain"] == (
         "<EigenDecayExplorer: gradient descent in the Hessian's eigenbasis>")
 
 

@@ -3,10 +3,12 @@
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from matplotlib.figure import Figure
 
 from cs551.objectives import LeastSquares, Rosenbrock, Saddle
 from cs551.optim import SGD, Momentum, minimize
-from cs551.plots import contour_levels, plot_landscape, plot_values
+from cs551.plots import _attach_alt_text, contour_levels, describe, plot_landscape, plot_values
 
 
 def test_plot_landscape_draws_each_trajectory_with_a_legend():
@@ -86,3 +88,33 @@ def test_histories_keep_one_colour_per_method_and_a_legend_off_the_curves():
     box, axes_box = legend.get_window_extent(), ax.get_window_extent()
     assert box.x0 >= axes_box.x1  # beside the axes: it covers no curve
     plt.close(ax.figure)
+
+
+def test_alt_text_names_panels_axes_scales_and_what_each_curve_does():
+    fig = Figure()
+    left, right = fig.subplots(1, 2)
+    left.plot([0, 1, 2], [1.0, 0.1, 0.001], label=r"$\alpha = 0.9$")
+    left.plot([0, 1, 2], [1.0, 0.5, 0.25], label="_hidden helper")
+    left.set(yscale="log", xlabel="step $k$", ylabel=r"$f(\theta_k) - f^*$", title="decay")
+    right.plot([0.5, -1.0, 2.0], [1.0, 3.0, -2.0], label="path")
+    right.scatter([1, 2, 3], [1, 2, 3], label="samples")
+    right.bar([1, 2], [3, 4])
+    fig.suptitle(r"momentum, $\epsilon = 0.1$")
+    alt = describe(fig)
+    assert alt.startswith("Figure of 2 panels: momentum, ε = 0.1. Panel 1: ")
+    assert 'Panel 1: "decay", x: step k, y: f(θ_k) - f^* (log scale)' in alt
+    assert "curves: α = 0.9: from 1 to 0.001" in alt and "1 unlabelled line" in alt
+    assert "hidden" not in alt and "$" not in alt and "\\" not in alt
+    assert "path: a path from (0.5, 1) to (2, -2)" in alt
+    assert "scatter: 3 points (samples)" in alt and "2 bars" in alt
+
+
+def test_a_figure_displayed_in_a_kernel_carries_its_alt_text():
+    shell = InteractiveShell()
+    fig = Figure()
+    fig.subplots().plot([0, 1], [2, 3], label="loss")
+    _, metadata = shell.display_formatter.format(fig)
+    assert "alt" not in metadata.get("image/png", {})  # IPython alone: no alt text
+    _attach_alt_text(shell)
+    _, metadata = shell.display_formatter.format(fig)
+    assert metadata["image/png"]["alt"] == describe(fig) == "Figure. curves: loss: from 2 to 3."

@@ -7,6 +7,7 @@ import pytest
 
 from cs551.objectives import Rosenbrock, ill_conditioned_quadratic
 from cs551.optim import SGD, Momentum, Newton, minimize
+from cs551.plots import describe
 from cs551.widgets import Explorer, OptimizerExplorer, Report, Row, new_figure, symbols
 
 from .helpers import PNG, assert_redraws
@@ -69,7 +70,7 @@ def test_explorer_arguments_are_checked():
 
 
 def test_notebook_text_is_short_and_stable(explorer):
-    bundle = explorer._repr_mimebundle_()
+    bundle, _ = explorer._repr_mimebundle_()
     assert bundle["text/plain"] == (
         "<OptimizerExplorer: GD, momentum on ill-conditioned quadratic (κ=10)>")
     assert "application/vnd.jupyter.widget-view+json" in bundle
@@ -78,11 +79,16 @@ def test_notebook_text_is_short_and_stable(explorer):
 def test_a_viewer_without_a_kernel_gets_the_explorers_picture(explorer):
     """GitHub, nbviewer and HTML exports cannot draw a widget: the bundle carries the PNG of
     the explorer's current state, the same bytes the live widget shows."""
-    bundle = explorer._repr_mimebundle_()
+    bundle, metadata = explorer._repr_mimebundle_()
     assert base64.b64decode(bundle["image/png"]) == explorer.image.value
     assert bytes(explorer.image.value).startswith(b"\x89PNG")
+    alt = metadata["image/png"]["alt"]  # what a screen reader says of the picture
+    assert alt.startswith("A picture of the explorer 'GD, momentum on ill-conditioned quadratic")
+    assert "lr = 0.5" in alt and describe(explorer.fig) in alt
     explorer.controls["lr"].value = 0.05
-    assert base64.b64decode(explorer._repr_mimebundle_()["image/png"]) == explorer.image.value
+    bundle, metadata = explorer._repr_mimebundle_()
+    assert base64.b64decode(bundle["image/png"]) == explorer.image.value
+    assert "lr = 0.05" in metadata["image/png"]["alt"]
 
 
 def test_explorer_without_blitting_redraws_everything():
