@@ -9,11 +9,14 @@
                                 # in .venv-lowest at the lowest declared versions (what CI runs)
     python3 course.py execute   # re-execute notebooks in place after editing them
     python3 course.py release   # regenerate the student versions of the graded assignments
+    python3 course.py site      # build the course's website from the stored notebooks into
+                                # build/site/ (static HTML: open build/site/index.html)
+    python3 course.py badges    # rewrite the Binder badges from pyproject.toml's Repository
 
 Needs only Python >= 3.10 with pip. The first run creates .venv and installs the
 package with its development extras (``test`` and ``release`` add the instructor
-extra: nbgrader, which needs Python >= 3.11); later runs reinstall only when
-pyproject.toml has changed. Extra arguments go to the tool: e.g.
+extra, nbgrader; ``test`` and ``site`` the site extra, Sphinx; both need Python >= 3.11);
+later runs reinstall only when pyproject.toml has changed. Extra arguments go to the tool: e.g.
 ``python3 course.py test -k momentum`` or ``python3 course.py lab --no-browser``.
 """
 
@@ -22,6 +25,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -95,11 +100,7 @@ def lowest_constraints() -> list[str]:
     Every dependency of the package and of its extras, markers kept. The course
     promises its stored outputs for every version from these up.
     """
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10: pip carries a TOML reader
-        from pip._vendor import tomli as tomllib
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    project = pyproject()["project"]
     declared = project["dependencies"] + [
         requirement for extra in project["optional-dependencies"].values()
         for requirement in extra]
@@ -155,6 +156,83 @@ def release(args: list[str]) -> int:
         run([str(BIN / "nbgrader"), "generate_assignment", name, "--force", "--log-level=WARN"],
             cwd=assignments)
     return 0
+
+
+def pyproject() -> dict:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: pip carries a TOML reader
+        from pip._vendor import tomli as tomllib
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def binder_url(notebook: str) -> str:
+    """Binder's address that opens ``notebook`` (a path in the repository) in JupyterLab,
+    built from pyproject.toml's ``[project.urls] Repository`` (a GitHub address)."""
+    repository = pyproject()["project"]["urls"]["Repository"].removesuffix("/")
+    slug = repository.removeprefix("https://github.com/")
+    return f"https://mybinder.org/v2/gh/{slug}/HEAD?labpath={notebook}"
+
+
+BADGE = re.compile(r"^\[!\[launch on Binder\]\((?P<image>[^)]*)\)\]\((?P<url>[^)]*)\)$", re.M)
+
+
+def badge(notebook: str, image: str) -> str:
+    """The launch badge (a local SVG: nothing is fetched from the network to show it)."""
+    return f"[![launch on Binder]({image})]({binder_url(notebook)})"
+
+
+def with_badge(text: str, line: str) -> str:
+    """``text`` with its badge line replaced by ``line``, or ``line`` put below its title."""
+    if BADGE.search(text):
+        return BADGE.sub(lambda _: line, text, count=1)
+    title, _, rest = text.partition("\n")
+    return f"{title}\n\n{line}\n{rest}"
+
+
+def badges(args: list[str]) -> int:
+    """Write the Binder badge below the title of every notebook and atop the README."""
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        first = notebook["cells"][0]
+        line = badge(f"notebooks/{path.name}", "launch-binder.svg")
+        first["source"] = with_badge("".join(first["source"]), line).splitlines(keepends=True)
+        path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n",
+                        encoding="utf-8")
+    readme = ROOT / "README.md"
+    line = badge(FIRST_NOTEBOOK, "notebooks/launch-binder.svg")
+    readme.write_text(with_badge(readme.read_text(encoding="utf-8"), line), encoding="utf-8")
+    say(f"Binder badges point to {binder_url('...')}")
+    return 0
+
+
+SITE = ROOT / "build" / "site"  # the website: static HTML, opens from disk or any static host
+
+
+def site(args: list[str], out: Path = SITE) -> int:
+    """Build the course's website from the stored notebooks, without executing them.
+
+    Stages ``site/`` (Sphinx's configuration and the contents page), ``notebooks/`` and the
+    assignments' student versions (``assignments/release/``) in ``out``-src/, then runs
+    Sphinx (myst-nb, sphinx-book-theme) into ``out``; a broken link or reference fails.
+    """
+    staging = out.with_name(out.name + "-src")
+    shutil.rmtree(staging, ignore_errors=True)
+    skip = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+    shutil.copytree(ROOT / "site", staging, ignore=skip)
+    shutil.copytree(ROOT / "notebooks", staging / "notebooks", ignore=skip)
+    for notebook in sorted((ROOT / "assignments" / "release").glob("*/*.ipynb")):
+        target = staging / notebook.relative_to(ROOT)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(notebook, target)
+    shutil.rmtree(out, ignore_errors=True)
+    command = [str(BIN / "sphinx-build"), "-b", "html", "-q", "-W", "--keep-going", *args,
+               str(staging), str(out)]
+    say(shown(command))
+    code = subprocess.run(command, cwd=ROOT, env=venv_env()).returncode
+    if code == 0:
+        say(f"the website is in {out}: open {out / 'index.html'}")
+    return code
 
 
 # --- test --portable: the stored outputs in other floating-point environments ---------------
@@ -237,17 +315,20 @@ def portable() -> int:
 def main(argv: list[str]) -> int:
     commands = {  # name -> (extras to install, command)
         "lab": (["dev"], [str(BIN / "jupyter"), "lab", FIRST_NOTEBOOK]),
-        "test": (["dev", "instructor"], [str(PYTHON), "-m", "pytest"]),
+        "test": (["dev", "instructor", "site"], [str(PYTHON), "-m", "pytest"]),
         "execute": (["dev"], [str(PYTHON), "-m", "cs551.execute"]),
         "release": (["dev", "instructor"], None),
+        "site": (["site"], None),
     }
+    if argv[:1] == ["badges"]:  # edits text files only: no environment needed
+        return badges(argv[1:])
     if not argv or argv[0] not in commands:
         print(__doc__)
         return 2
     extras, command = commands[argv[0]]
     ensure_environment(extras)
     if command is None:
-        return release(argv[1:])
+        return {"release": release, "site": site}[argv[0]](argv[1:])
     arguments = [a for a in argv[1:] if a != "--portable"]
     portable_too = argv[0] == "test" and "--portable" in argv[1:]
     command = command + arguments

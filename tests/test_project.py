@@ -144,9 +144,7 @@ def test_execute_stores_notebooks_deterministically(tmp_path):
 
 
 def test_lowest_constraints_pin_every_declared_dependency_at_its_lower_bound():
-    spec = importlib.util.spec_from_file_location("course", ROOT / "course.py")
-    course = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(course)
+    course = load_course()
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     declared = project["dependencies"] + [
         r for extra in project["optional-dependencies"].values() for r in extra]
@@ -206,3 +204,46 @@ def test_every_explorer_leaves_a_picture_for_viewers_without_a_kernel(path):
     for output in explorers:
         assert output.data["image/png"], "the explorer's output holds no picture"
         assert "application/vnd.jupyter.widget-view+json" not in output.data
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_stored_picture_says_what_it_shows(path):
+    """Alt text for screen readers and the website, from the plotting helpers and explorers:
+    panels, axes and each curve's outcome, never a file name or an empty string."""
+    notebook = nbformat.read(path, as_version=4)
+    pictures = [out for cell in notebook.cells if cell.cell_type == "code"
+                for out in cell.outputs if "image/png" in out.get("data", {})]
+    assert pictures
+    for output in pictures:
+        alt = output.get("metadata", {}).get("image/png", {}).get("alt", "")
+        assert alt.startswith(("Figure", "A picture of the explorer")), (
+            f"a picture without alt text: {output.data.get('text/plain')}")
+        assert "$" not in alt and "\\" not in alt, f"raw TeX in the alt text: {alt[:120]}"
+
+
+def load_course():
+    spec = importlib.util.spec_from_file_location("course", ROOT / "course.py")
+    course = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(course)
+    return course
+
+
+def test_every_notebook_and_the_readme_has_a_binder_badge_that_opens_it():
+    """Binder's launch links open an existing notebook in JupyterLab, from environment.yml,
+    built from pyproject.toml's Repository (``python3 course.py badges`` writes them)."""
+    course = load_course()
+    assert (ROOT / "environment.yml").exists() and (ROOT / "notebooks/launch-binder.svg").exists()
+    for path in NOTEBOOKS:
+        first = "".join(nbformat.read(path, as_version=4).cells[0].source)
+        badge = course.BADGE.search(first)
+        assert badge, f"{path.name}: no Binder badge in the first cell"
+        assert first.splitlines()[2] == badge.group(0), "the badge sits below the title"
+        target = badge.group("url").split("labpath=")[1]
+        assert (ROOT / target).exists() and target == f"notebooks/{path.name}"
+        assert badge.group("url") == course.binder_url(target) == (
+            f"https://mybinder.org/v2/gh/{course.pyproject()['project']['urls']['Repository']}"
+            .replace("https://github.com/", "") + f"/HEAD?labpath={target}")
+        assert badge.group("image") == "launch-binder.svg"  # local: shown offline too
+    readme = course.BADGE.search((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert readme and readme.group("url") == course.binder_url("notebooks/00_welcome.ipynb")
+    assert (ROOT / readme.group("image")).exists()
