@@ -1,5 +1,6 @@
 """The project's promises: set-up files in sync, README true, notebooks stored executed."""
 
+import html as html_module
 import importlib.util
 import json
 import re
@@ -10,6 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
+from nbconvert import HTMLExporter
 
 try:
     import tomllib
@@ -219,6 +221,24 @@ def test_every_stored_picture_says_what_it_shows(path):
         assert alt.startswith(("Figure", "A picture of the explorer")), (
             f"a picture without alt text: {output.data.get('text/plain')}")
         assert "$" not in alt and "\\" not in alt, f"raw TeX in the alt text: {alt[:120]}"
+
+
+def test_a_static_viewer_shows_the_zig_zag_and_the_explorer_without_a_kernel():
+    """nbconvert's HTML export (what nbviewer and JupyterLab's *Export as HTML* use) of the
+    stored exercise notebook: every figure and the explorer's picture as an image; its classic
+    template also gives each one the alt text stored beside it."""
+    path = ROOT / "notebooks" / "11_exact_line_search.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    stored = [out for cell in notebook.cells for out in cell.get("outputs", [])
+              if "image/png" in out.get("data", {})]
+    for template in ("lab", "classic"):
+        html, _ = HTMLExporter(template_name=template).from_notebook_node(notebook)
+        images = re.findall(r"<img[^>]*src=\"data:image/png;base64,[^>]*>", html)
+        assert len(images) == len(stored) == 3  # the zig-zag, the rate, the explorer
+    alts = [html_module.unescape(a or b) for a, b in
+            re.findall(r"""alt=(?:"([^"]*)"|'([^']*)')""", " ".join(images))]
+    assert alts[0].startswith("Figure") and "exact line search" in alts[0]
+    assert alts[-1].startswith("A picture of the explorer 'exact line search")
 
 
 def load_course():
