@@ -1,11 +1,13 @@
 """Shared test helpers."""
 
 import importlib
+import importlib.util
 import os
 import pkgutil
 
 import pytest
 
+from cs551.browser import chromium_path
 from cs551.grading import self_check
 
 PNG = b"\x89PNG\r\n\x1a\n"  # the signature every PNG file starts with
@@ -16,6 +18,17 @@ def skip_or_fail(reason: str) -> None:
     if os.environ.get("CS551_CI") == "1":
         pytest.fail(f"{reason} (in CI every test must run: CS551_CI=1)")
     pytest.skip(reason)
+
+
+def chromium_for_playwright() -> str:
+    """Chromium's executable, once Chromium and Playwright are known to be installed (else
+    skip, or fail in CI): what the browser tests check before starting anything."""
+    executable = chromium_path()
+    if executable is None:
+        skip_or_fail("Chromium is not installed (Debian: apt-get install chromium)")
+    if importlib.util.find_spec("playwright") is None:
+        skip_or_fail("Playwright for Python is not installed (pip install playwright)")
+    return executable
 
 
 def assert_redraws(explorer, name: str, value) -> None:

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from cs551.browser import CHROMIUM_FLAGS, chromium_path, start_lab
+from cs551.browser import CHROMIUM_FLAGS, start_lab
 
-from .helpers import skip_or_fail
+from .helpers import chromium_for_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = "11_exact_line_search.ipynb"
@@ -29,19 +29,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def chromium() -> str:
-    """Chromium's executable, once Chromium and Playwright are known to be installed.
-
-    Checked before JupyterLab starts (``lab`` depends on it), so that a missing tool
-    skips (or, in CI, fails) at once instead of after the server's start-up.
-    """
-    executable = chromium_path()
-    if executable is None:
-        skip_or_fail("Chromium is not installed (Debian: apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        skip_or_fail("Playwright for Python is not installed (pip install playwright)")
-    return executable
+    """Checked before JupyterLab starts (``lab`` depends on it), so that a missing tool
+    skips (or, in CI, fails) at once instead of after the server's start-up."""
+    return chromium_for_playwright()
 
 
 @pytest.fixture

@@ -26,9 +26,9 @@ from urllib.parse import urljoin
 
 import pytest
 
-from cs551.browser import CHROMIUM_FLAGS, chromium_path
+from cs551.browser import CHROMIUM_FLAGS
 
-from .helpers import skip_or_fail
+from .helpers import chromium_for_playwright, skip_or_fail
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.browser
@@ -83,13 +83,9 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def browser():
-    executable = chromium_path()
-    if executable is None:
-        skip_or_fail("Chromium is not installed (Debian: apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        skip_or_fail("Playwright for Python is not installed (pip install playwright)")
+    executable = chromium_for_playwright()
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=executable,
                                               args=CHROMIUM_FLAGS[1:])
