@@ -9,6 +9,8 @@
                                 # in .venv-lowest at the lowest declared versions (what CI runs)
     python3 course.py execute   # re-execute notebooks in place after editing them
     python3 course.py release   # regenerate the student versions of the graded assignments
+    python3 course.py grade NAME [--jobs N] [--unsafe]   # autograde the collected submissions,
+                                # each kernel in a sandbox (bubblewrap), the verdicts outside it
     python3 course.py site      # build the course's website from the stored notebooks into
                                 # build/site/ (static HTML: open build/site/index.html)
     python3 course.py badges    # rewrite the Binder badges from pyproject.toml's Repository
@@ -318,6 +320,7 @@ def main(argv: list[str]) -> int:
         "test": (["dev", "instructor", "site"], [str(PYTHON), "-m", "pytest"]),
         "execute": (["dev"], [str(PYTHON), "-m", "cs551.execute"]),
         "release": (["dev", "instructor"], None),
+        "grade": (["dev", "instructor"], [str(PYTHON), "-m", "cs551.grading.grader"]),
         "site": (["site"], None),
     }
     if argv[:1] == ["badges"]:  # edits text files only: no environment needed

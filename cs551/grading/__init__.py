@@ -7,9 +7,13 @@ One module per assignment (``assignments/source``), the machinery they share in 
 - ``batchnorm``: assignment 3, batch normalization and a numerical gradient;
 - ``line_search``: assignment 4, exact line search (SymPy).
 
-The assignments' autograded cells import the checks from here, e.g.
-``from cs551.grading import check_momentum_update``. The notebooks' "your turn" cells
-report the same checks in plain words with ``self_check``.
+The notebooks' "your turn" cells run these checks in the student's own kernel and report them
+in plain words with ``self_check``. Graded submissions are judged differently, outside the
+student's kernel (``python3 course.py grade``): ``grader`` runs nbgrader's autograde with each
+kernel in a ``sandbox``, whose hidden tests only ``record`` the answers to inputs drawn at
+grading time (``plain`` data); ``parts`` says what each assignment's parts are, ``verdict``
+compares the answers with the references computed here, ``screening`` flags what a notebook's
+text reaches for. Those modules are imported by name, not from here.
 """
 
 from .adaptive import check_adagrad_update, check_rmsprop_nesterov_update, check_rmsprop_update

@@ -18,6 +18,8 @@ import numpy as np
 from cs551.objectives import GradientOracle
 from cs551.optim import Optimizer
 
+from .plain import AffineGradient
+
 
 def draw_rng(seed: int | None) -> tuple[np.random.Generator, int]:
     seed = secrets.randbits(32) if seed is None else seed
@@ -91,10 +93,21 @@ def constant_gradient(g):
     return lambda theta: g
 
 
-def linear_gradient(rng, d):
-    """A random affine gradient g(theta) = A theta + c (a quadratic's), for interim points."""
+def linear_gradient(rng, d) -> AffineGradient:
+    """A random affine gradient g(theta) = A theta + c (a quadratic's), for interim points;
+    plain data, so that the grader can send it to a graded kernel."""
     A, c = rng.normal(size=(d, d)), rng.normal(size=d)
-    return lambda theta: A @ theta + c
+    return AffineGradient(A, c)
+
+
+def case(inputs: Callable, reference: Callable) -> Callable:
+    """``check_update``'s ``make`` from an assignment's inputs and reference functions."""
+
+    def make(rng):
+        drawn = inputs(rng)
+        return drawn, reference(drawn)
+
+    return make
 
 
 def check_update(student: Callable, name: str, make: Callable, trials: int, seed: int | None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import sympy as sp
@@ -64,3 +65,47 @@ def check_gradient_dot(student: Callable, seed: int | None = None) -> None:
             raise AssertionError(f"gradient_dot({step}) is wrong\n  expected {expected}\n"
                                  f"  got      {got}\n  (x, y, b are the symbols {X}, {Y}, {B};"
                                  f" replay with seed={seed})")
+
+
+# --- the grader's side (cs551.grading.parts): inputs and references, one call at a time ----
+
+
+def exact_step_reference(inputs: dict) -> dict:
+    """The exact step alpha*(x, y, b), as SymPy derives it (``exact_step_expr()`` has no
+    arguments)."""
+    return {"step": exact_step_symbolic()}
+
+
+def closed_form_inputs(rng) -> dict:
+    """Random arguments of ``closed_form(b_value, k)``."""
+    return {"b_value": float(rng.uniform(0.05, 1.0)), "k": int(rng.integers(0, 12))}
+
+
+@functools.cache
+def _closed_form_numbers() -> Callable:
+    b, k, x_k, y_k = line_search_closed_form()
+    return sp.lambdify((b, k), (x_k, y_k))
+
+
+def closed_form_reference(inputs: dict) -> dict:
+    """(x_k, y_k) from the closed form the library derives."""
+    x_k, y_k = _closed_form_numbers()(inputs["b_value"], inputs["k"])
+    return {"x_k": float(x_k), "y_k": float(y_k)}
+
+
+def gradient_dot_inputs(rng) -> dict:
+    """A random step for ``gradient_dot(step)``: a rational number, or a rational function of
+    x, y, b (never the exact step itself, which would give away part 1's answer)."""
+    p, q = int(rng.integers(1, 20)), int(rng.integers(2, 20))
+    if rng.random() < 0.5:
+        return {"step": sp.Rational(p, q)}
+    c, d = int(rng.integers(1, 9)), int(rng.integers(1, 9))
+    return {"step": sp.Rational(p, q) * (X**2 + c * Y**2) / (X**2 + d * B * Y**2)}
+
+
+def gradient_dot_reference(inputs: dict) -> dict:
+    """grad f(theta - step grad f(theta)) . grad f(theta), unsimplified."""
+    _, g = exercise_objective()
+    step = inputs["step"]
+    moved = g.subs({X: X - step * g[0], Y: Y - step * g[1]}, simultaneous=True)
+    return {"dot": moved.dot(g)}
