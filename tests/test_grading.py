@@ -115,7 +115,7 @@ def momentum(theta, v, g, lr, momentum):
 
 
 def test_a_right_answer_is_right_and_a_changed_input_is_not(tmp_path, monkeypatch):
-    (part,) = [p for p in PARTS["01_momentum"] if p.name == "momentum_update"]
+    part = next(p for p in PARTS["01_momentum"] if p.name == "momentum_update")
     _, cases = verdict.plan((part,), np.random.default_rng(1))
     rng = np.random.default_rng(2)
     records = recorded(tmp_path, monkeypatch, part.name, momentum, cases[part.name])
@@ -139,7 +139,7 @@ def test_outside_grading_the_recorder_does_nothing(tmp_path, monkeypatch):
 
 
 def test_an_equal_expression_in_another_form_is_right_a_near_one_is_not(tmp_path, monkeypatch):
-    (part,) = [p for p in PARTS["04_line_search"] if p.name == "exact_step_expr"]
+    part = next(p for p in PARTS["04_line_search"] if p.name == "exact_step_expr")
     x, y = sp.symbols("x y", real=True)
     b = sp.Symbol("b", positive=True)
     _, cases = verdict.plan((part,), np.random.default_rng(0))

@@ -286,9 +286,9 @@ def build(course, name: str, attacks: dict) -> None:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(tmp_path_factory, request):
     """(course, the grader's output): every attack graded with the honest submissions."""
-    return graded_course(tmp_path_factory)
+    return graded_course(tmp_path_factory, request)
 
 
 CASES = [(name, student) for name, attacks in catalogue(Path("/c")).items() for student in attacks]
