@@ -8,8 +8,16 @@ Playwright, as the browser test does. For every notebook with an explorer: opens
 all cells, waits for each explorer's ``<img>``, then presses an arrow key on the explorer's
 first slider ``--moves`` times (turning back at the end of its range). In the page, the key
 press is timed by a ``keydown`` listener and the image by a ``MutationObserver`` on its
-``src``; the latency of a move is the time from the key press to the first new ``src``.
+``src``; the latency of a move is the time from the key press to the first new ``src``
+(and, for an explorer that first shows a "training…" picture, to the last one: "final").
 Before the next move the image must settle (no new ``src`` for a quarter of a second).
+
+Then a drag: ``--drag`` key presses in quick succession (a key held down, one press per
+frame) towards the end of the range with more room, which the picture must follow without
+queueing stale ones: the number of pictures shown for the values the slider went through
+(its readout's changes), the time from the last value change to the settled picture, and
+whether the settled picture is the picture of the final value (the same bytes after a move
+away and back).
 
 The floor: a bare ``FloatSlider`` whose observer swaps an ``ipywidgets.Image`` between two
 pre-rendered PNGs of an explorer's size (a 640 x 480 contour plot), in a scratch notebook
@@ -39,6 +47,7 @@ from cs551.browser import CHROMIUM_FLAGS, chromium_path, start_lab
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTLE_MS = 250  # the image counts as settled after this long without a new src
+DRAG_GAP_MS = 16  # a key held down: one press per frame
 MOVE_TIMEOUT_MS = 20_000
 FLOOR_NOTEBOOK = "zz_floor.ipynb"
 
@@ -80,12 +89,16 @@ widgets.HBox([widgets.VBox([slider]), image])""",
 ]
 
 INSTRUMENT = """
-img => {
-    const lat = {keys: [], srcs: []};
+box => {
+    const lat = {keys: [], srcs: [], values: []};
     window.__latency = lat;
     document.addEventListener('keydown', e => lat.keys.push(e.timeStamp), true);
     new MutationObserver(() => lat.srcs.push(performance.now()))
-        .observe(img, {attributes: true, attributeFilter: ['src']});
+        .observe(box.querySelector('img.widget-image'),
+                 {attributes: true, attributeFilter: ['src']});
+    new MutationObserver(() => lat.values.push(performance.now()))
+        .observe(box.querySelector('.widget-slider .widget-readout'),
+                 {characterData: true, childList: true, subtree: true});
 }
 """
 SETTLED = f"""
@@ -95,6 +108,11 @@ before => {{
 }}
 """
 PNG_BYTES = "async img => (await (await fetch(img.src)).blob()).size"
+PNG_DIGEST = """async img => {
+    const bytes = await (await fetch(img.src)).arrayBuffer();
+    const digest = await crypto.subtle.digest('SHA-256', bytes);
+    return [...new Uint8Array(digest)].map(b => b.toString(16).padStart(2, '0')).join('');
+}"""
 
 
 def explorer_names(path: Path) -> list[str]:
@@ -128,37 +146,69 @@ def open_and_run_all(page: Page, base: str, token: str, name: str, images: int) 
         ".some(p => p.textContent.includes('*'))", timeout=180_000)
 
 
-def measure(page: Page, index: int, moves: int) -> dict:
-    """Move the first slider of the index-th explorer; latencies in ms, png bytes, updates."""
+def press(page: Page, handle, key: str | None = None, times: int = 1,
+          gap_ms: float = 0) -> tuple[str, dict | None]:
+    """Press an arrow key on a slider ``times`` times (``gap_ms`` apart) and wait until the
+    image settles: ``key``, unless the slider is at that end of its range; without a
+    ``key``, towards the end with more room. The key used, and the page's record (None if
+    no new image came)."""
+    now, low, high = (float(handle.get_attribute(a))
+                      for a in ("aria-valuenow", "aria-valuemin", "aria-valuemax"))
+    if key is None:
+        key = "ArrowRight" if high - now >= now - low else "ArrowLeft"
+    elif (key == "ArrowRight" and now >= high) or (key == "ArrowLeft" and now <= low):
+        key = "ArrowLeft" if now >= high else "ArrowRight"
+    before = page.evaluate("window.__latency.srcs.length")
+    for i in range(times):
+        page.keyboard.press(key)
+        if gap_ms and i < times - 1:
+            page.wait_for_timeout(gap_ms)
+    try:
+        page.wait_for_function(SETTLED, arg=before, polling="raf", timeout=MOVE_TIMEOUT_MS)
+    except PlaywrightError:
+        return key, None
+    lat = page.evaluate("window.__latency")
+    return key, {"before": before, **lat}
+
+
+def measure(page: Page, index: int, moves: int, drag: int) -> dict:
+    """Move the first slider of the index-th explorer, then drag it: latencies in ms (first
+    and final new image), png bytes, updates per move, and the drag's record."""
     image = page.locator("img.widget-image").nth(index)
     box = image.locator("xpath=ancestor::div[contains(@class, 'jp-OutputArea-output')][1]")
     slider = box.locator(".widget-slider").first
     label = (slider.locator(".widget-label").first.text_content() or "").strip()
     handle = slider.locator(".noUi-handle").first
-    image.evaluate(INSTRUMENT)
+    box.evaluate(INSTRUMENT)
     handle.scroll_into_view_if_needed()
     handle.focus()
     page.wait_for_timeout(SETTLE_MS)
-    latencies, updates, missed, key = [], [], 0, "ArrowRight"
+    latencies, finals, updates, missed, key = [], [], [], 0, "ArrowRight"
     for _ in range(moves):
-        now, low, high = (float(handle.get_attribute(a))
-                          for a in ("aria-valuenow", "aria-valuemin", "aria-valuemax"))
-        if now >= high:
-            key = "ArrowLeft"
-        elif now <= low:
-            key = "ArrowRight"
-        before = page.evaluate("window.__latency.srcs.length")
-        page.keyboard.press(key)
-        try:
-            page.wait_for_function(SETTLED, arg=before, polling="raf", timeout=MOVE_TIMEOUT_MS)
-        except PlaywrightError:
+        key, lat = press(page, handle, key)
+        if lat is None:
             missed += 1
             continue
-        lat = page.evaluate("window.__latency")
-        latencies.append(lat["srcs"][before] - lat["keys"][-1])
-        updates.append(len(lat["srcs"]) - before)
-    return {"label": label, "ms": latencies, "updates": updates, "missed": missed,
-            "png": image.evaluate(PNG_BYTES)}
+        latencies.append(lat["srcs"][lat["before"]] - lat["keys"][-1])
+        finals.append(lat["srcs"][-1] - lat["keys"][-1])
+        updates.append(len(lat["srcs"]) - lat["before"])
+    result = {"label": label, "ms": latencies, "final": finals, "updates": updates,
+              "missed": missed, "png": image.evaluate(PNG_BYTES)}
+    if drag:
+        values_before = len(page.evaluate("window.__latency.values"))
+        key, lat = press(page, handle, None, times=drag, gap_ms=DRAG_GAP_MS)
+        if lat is not None:
+            settled = image.evaluate(PNG_DIGEST)
+            back = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
+            press(page, handle, back)  # one step away...
+            press(page, handle, key)  # ...and back: the picture of the final value itself
+            # the slider's last value change (a slider of few options may reach its end first)
+            changed = lat["values"][-1] if len(lat["values"]) > values_before else lat["keys"][-1]
+            result["drag"] = {"values": len(lat["values"]) - values_before,
+                              "pictures": len(lat["srcs"]) - lat["before"],
+                              "settle": lat["srcs"][-1] - changed,
+                              "final": image.evaluate(PNG_DIGEST) == settled}
+    return result
 
 
 def stats(ms: list[float]) -> tuple[float, float]:
@@ -170,6 +220,9 @@ def stats(ms: list[float]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--moves", type=int, default=12, help="arrow-key moves per slider")
+    parser.add_argument("--drag", type=int, default=10,
+                        help="key presses in quick succession for the drag (0: no drag)")
+    parser.add_argument("--verbose", action="store_true", help="print every move's latency")
     parser.add_argument("--notebooks", nargs="*", default=None, metavar="PREFIX",
                         help="only notebooks whose name starts with one of these (e.g. 05 10)")
     args = parser.parse_args()
@@ -205,10 +258,15 @@ def main() -> None:
                     open_and_run_all(page, base, token, name, len(explorers))
                     results = []
                     for index, explorer in enumerate(explorers):
-                        result = dict(measure(page, index, args.moves), name=explorer)
+                        result = dict(measure(page, index, args.moves, args.drag),
+                                      name=explorer)
                         median, p95 = stats(result["ms"])
                         print(f"  {explorer} ({result['label']}): median {median:.1f} ms,"
                               f" p95 {p95:.1f} ms", flush=True)
+                        if args.verbose:
+                            print("    moves:", " ".join(f"{ms:.0f}" for ms in result["ms"]),
+                                  "| final:", " ".join(f"{ms:.0f}" for ms in result["final"]),
+                                  flush=True)
                         results.append(result)
                     page.goto("about:blank")
                     lab.shut_down_sessions()
@@ -224,21 +282,28 @@ def main() -> None:
                     browser.close()
         finally:
             lab.stop()
-    floor = {"ms": [ms for f in floors for ms in f["ms"]],
-             "updates": [u for f in floors for u in f["updates"]],
-             "missed": sum(f["missed"] for f in floors), "png": floors[0]["png"]}
+    floor = {key: [x for f in floors for x in f[key]] for key in ("ms", "final", "updates")}
+    floor.update(missed=sum(f["missed"] for f in floors), png=floors[0]["png"],
+                 drag=floors[-1].get("drag"))
 
     floor_median, floor_p95 = stats(floor["ms"])
     print()
     print(f"{'explorer':34} {'slider':>13} {'median ms':>10} {'p95 ms':>8} {'x floor':>8}"
-          f" {'max ms':>8} {'img/move':>8} {'PNG kB':>7}")
+          f" {'p95 x':>6} {'max ms':>8} {'final p95':>9} {'img/move':>8} {'PNG kB':>7}"
+          f"   drag: pictures of values, settle ms, final")
     for row in [*rows, dict(floor, name="floor: FloatSlider + 2 PNGs", label="")]:
         median, p95 = stats(row["ms"])
         per_move = np.mean(row["updates"]) if row["updates"] else float("nan")
         missed = f"  ({row['missed']} moves without a new image)" if row["missed"] else ""
+        drag = row.get("drag")
+        # a settle before the last value change: that value's picture was the one shown
+        settle = f"{drag['settle']:6.1f}" if drag and drag["settle"] >= 0 else "     -"
+        dragged = (f"   {drag['pictures']:3d} of {drag['values']:2d}, {settle},"
+                   f" {'same' if drag['final'] else 'DIFFERENT'}") if drag else "   -"
         print(f"{row['name']:34} {row['label']:>13} {median:10.1f} {p95:8.1f}"
-              f" {median / floor_median:8.2f} {max(row['ms'], default=float('nan')):8.1f}"
-              f" {per_move:8.2f} {row['png'] / 1e3:7.0f}{missed}")
+              f" {median / floor_median:8.2f} {p95 / floor_median:6.2f}"
+              f" {max(row['ms'], default=float('nan')):8.1f} {stats(row['final'])[1]:9.1f}"
+              f" {per_move:8.2f} {row['png'] / 1e3:7.0f}{dragged}{missed}")
     print(f"\nfloor: median {floor_median:.1f} ms, p95 {floor_p95:.1f} ms"
           f" ({len(floor['ms'])} moves in two passes, before and after the explorers)")
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())};"

@@ -4,6 +4,8 @@ The transform, its backward pass and the inference statistics themselves are tes
 tests/test_batchnorm.py; this file tests what builds on them.
 """
 
+import threading
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -482,15 +484,82 @@ def test_explorer_shows_the_cached_runs_and_updates_on_a_slider_move(sweep, monk
 
 def test_explorer_trains_a_new_pair_once_and_caches_it():
     explorer = BatchNormExplorer(depth=2, lr=0.1, steps=20)
-    assert set(explorer.cache) == {(2, 0.1, False), (2, 0.1, True)}
-    explorer.controls["depth"].value = 4
+    assert set(explorer.cache) == {(2, 0.1, False), (2, 0.1, True)}  # the first picture waits
+    explorer.controls["depth"].value = 4  # trained in the worker thread
+    assert explorer.cache.wait(timeout=60)
     assert (4, 0.1, True) in explorer.cache and len(explorer.cache) == 4
     run = explorer.cache[4, 0.1, True]
     assert run.depth == 4 and run.steps == 20
     np.testing.assert_array_equal(explorer.lines[True].get_ydata(),
                                   np.clip(run.history.train_loss, *explorer.YLIM))
+    assert "4 hidden layers" in explorer.summary() and "training" not in explorer.summary()
     explorer.controls["depth"].value = 2
     assert len(explorer.cache) == 4
+
+
+@pytest.fixture
+def gated_training(monkeypatch):
+    """``digits_run`` made to wait for ``gate`` before it trains; ``trained`` lists its calls."""
+    gate, trained = threading.Event(), []
+    real_train = bn_explorer.digits_run
+
+    def train(depth, lr, batchnorm, **kwargs):
+        assert gate.wait(timeout=60)
+        trained.append((depth, lr, batchnorm))
+        return real_train(depth, lr, batchnorm, **kwargs)
+
+    monkeypatch.setattr(bn_explorer, "digits_run", train)
+    return gate, trained
+
+
+def test_explorer_says_it_is_training_and_stays_responsive_meanwhile(gated_training):
+    """A move to an untrained pair returns at once with "training…" in the status and the
+    picture (no stale curves); a move to a cached pair meanwhile is drawn at once, and the
+    training, when done, does not overwrite it."""
+    gate, trained = gated_training
+    explorer = BatchNormExplorer(depth=2, lr=0.1, steps=20, runs=_runs_of(2, 0.1))
+    cached = bytes(explorer.image.value)
+    explorer.controls["depth"].value = 4  # returns while the worker waits at the gate
+    assert "training…" in explorer.status.value and "training" in explorer.summary()
+    assert explorer.training.get_text().startswith("training 4 hidden layers")
+    assert len(explorer.lines[True].get_xdata()) == 0  # the 2-layer curves are gone
+    assert bytes(explorer.image.value) != cached
+    explorer.controls["depth"].value = 2  # cached: drawn now, while the worker still waits
+    assert bytes(explorer.image.value) == cached and "training" not in explorer.status.value
+    gate.set()
+    assert explorer.cache.wait(timeout=60)
+    assert set(trained) == {(4, 0.1, False), (4, 0.1, True)}  # trained and kept for later...
+    assert bytes(explorer.image.value) == cached  # ...but the picture stays at 2 layers
+    assert "2 hidden layers" in explorer.summary()
+
+
+def test_a_drag_across_untrained_pairs_trains_only_where_it_stops(gated_training):
+    """Values in quick succession: the pair in training finishes, the ones passed over are
+    skipped, and the picture settles on the pair the slider stopped at."""
+    gate, trained = gated_training
+    explorer = BatchNormExplorer(depth=2, lr=0.1, steps=20, runs=_runs_of(2, 0.1))
+    for lr in (0.3, 1.0, 3.0, 1.0):  # the worker is held on 0.3 meanwhile
+        explorer.controls["lr"].value = lr
+    gate.set()
+    assert explorer.cache.wait(timeout=60)
+    assert {lr for _, lr, _ in trained} == {0.3, 1.0}  # 3.0 was passed over
+    assert "lr = 1," in explorer.summary() and "training" not in explorer.summary()
+    settled = bytes(explorer.image.value)
+    explorer.controls["lr"].value = 0.1
+    explorer.controls["lr"].value = 1.0  # cached now: the picture of lr = 1 itself
+    assert bytes(explorer.image.value) == settled
+
+
+def _runs_of(depth: int, lr: float, steps: int = 20) -> dict:
+    return {(lr, b): bn.digits_run(depth, lr, b, steps=steps) for b in (False, True)}
+
+
+def test_explorer_trains_the_neighbours_ahead_when_asked_to():
+    explorer = BatchNormExplorer(depth=2, lr=0.1, steps=20, prefetch=True)
+    assert explorer.cache.wait(timeout=60)  # outside a kernel the worker need not wait for idle
+    assert set(explorer.cache) == {(d, lr, bn) for d, lr in ((2, 0.1), (4, 0.1), (2, 0.3),
+                                                             (2, 0.03)) for bn in (False, True)}
+    assert not BatchNormExplorer(depth=2, lr=0.1, steps=20).cache.prefetch  # not in pytest
 
 
 def test_explorer_arguments_are_checked():

@@ -305,6 +305,12 @@ def test_risk_explorer_redraws_and_reports_when_m_changes():
     assert abs(big["theta_hat"] - 1) < abs(small["theta_hat"] - 1)
     assert abs(big["J*(theta_hat)"] - big["J(theta_hat)"]) < 0.05
     assert "m = 1000" in explorer.summary()
+    explorer.controls["m"].value = 10000  # fitted on all, drawn: the first DRAWN of them
+    x, _, a, b, _ = risk.one_dimensional_risks(10000, 1.0, 0)
+    np.testing.assert_array_equal(explorer.points.get_xdata(), x[:explorer.DRAWN])
+    assert explorer.state["theta_hat"] == pytest.approx(b / a, rel=1e-12)
+    assert "the first 2000 of the 10000 examples" in explorer.status.value
+    assert "2000" not in explorer.summary()  # a hint for the panel, not a result
 
 
 def test_risk_explorer_training_risk_never_exceeds_the_samples_risk_at_w():
@@ -362,6 +368,14 @@ def test_regularization_explorer_refits_caches_and_redraws():
         RegularizationExplorer(l2=0.5)
     with pytest.raises(ValueError, match="m must be in"):
         risk.regularized_fit(5000, 0.0)
+
+
+def test_regularization_explorer_fits_the_next_settings_ahead_when_asked_to():
+    """With prefetch (in a kernel: while it is idle) the worker fits the settings one slider
+    step away, so that the next arrow-key move only redraws."""
+    explorer = RegularizationExplorer(m=50, l2=0.0, prefetch=True)
+    assert explorer.cache.wait(timeout=60)
+    assert set(explorer.fits) == {(50, 0.0), (20, 0.0), (100, 0.0), (50, 1e-4)}
 
 
 def test_the_risk_explorer_starts_where_the_notebook_says():

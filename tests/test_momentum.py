@@ -1,6 +1,7 @@
 """Notebook 06: momentum and Nesterov -- velocity, terminal velocity, rates, races, explorer."""
 
 import math
+import threading
 
 import numpy as np
 import pytest
@@ -402,6 +403,40 @@ def test_explorer_updates_runs_status_and_image():
     assert "diverged" in ex.status.value
     with pytest.raises(ValueError, match="objective must be a 2-D landscape"):
         MomentumExplorer(random_quadratic(3))
+
+
+def test_explorer_reruns_only_the_methods_a_slider_moves_and_keeps_every_run():
+    """alpha moves momentum and Nesterov, not gradient descent; a setting seen before is
+    drawn from the kept runs, the same picture byte for byte, the same runs as minimize's."""
+    f = ill_conditioned_quadratic(100)
+    ex = MomentumExplorer(f, lr=1.0, momentum=0.9, steps=150, tol=1e-6)
+    before = dict(ex.trajectories)
+    picture = bytes(ex.image.value)
+    ex.controls["momentum"].value = 0.5
+    assert ex.trajectories["gradient descent"] is before["gradient descent"]
+    assert ex.trajectories["momentum"] is not before["momentum"]
+    np.testing.assert_array_equal(ex.trajectories["Nesterov"].thetas,
+                                  minimize(Nesterov(1.0, 0.5), f, f.start, 150).thetas)
+    for alpha in (0.6, 0.7, 0.9):  # quick succession, back to the first setting
+        ex.controls["momentum"].value = alpha
+    assert bytes(ex.image.value) == picture
+    assert all(ex.trajectories[m] is before[m] for m in mom.METHODS)
+
+
+def test_explorer_runs_the_settings_an_arrow_key_reaches_ahead_of_time():
+    """With prefetch (in a kernel: while it is idle), the settings one slider step away are
+    run by the worker thread: the next arrow-key move computes nothing."""
+    ex = MomentumExplorer(ill_conditioned_quadratic(100), lr=1.0, momentum=0.9, steps=150,
+                          prefetch=True)
+    assert ex.cache.wait(timeout=60)
+    callers = []
+    compute = ex.cache.compute
+    ex.cache.compute = lambda *key: callers.append(threading.current_thread()) or compute(*key)
+    alpha = ex.controls["momentum"]
+    alpha.value = alpha.value + alpha.step  # what ArrowRight does
+    assert threading.main_thread() not in callers
+    assert ex.cache.wait(timeout=60)  # then it runs the settings next to the new one
+    assert ex.cache.ready(("momentum", 1.0, alpha.value + alpha.step, 150))
 
 
 @pytest.mark.parametrize("alpha", [0.5, 0.9])

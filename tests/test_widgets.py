@@ -1,14 +1,30 @@
 """Widgets, driven from pytest: set a slider, check what changed."""
 
+import asyncio
 import base64
+import io
+import threading
 
 import numpy as np
 import pytest
+from ipywidgets import FloatSlider, SelectionSlider
+from matplotlib.lines import Line2D
+from PIL import Image
 
 from cs551.objectives import Rosenbrock, ill_conditioned_quadratic
 from cs551.optim import SGD, Momentum, Newton, minimize
 from cs551.plots import describe
-from cs551.widgets import Explorer, OptimizerExplorer, Report, Row, new_figure, symbols
+from cs551.widgets import (
+    Explorer,
+    OptimizerExplorer,
+    Report,
+    ResultCache,
+    Row,
+    kernel_idle,
+    new_figure,
+    png_bytes,
+    symbols,
+)
 
 from .helpers import PNG, assert_redraws
 
@@ -95,7 +111,6 @@ def test_explorer_without_blitting_redraws_everything():
     fig = new_figure()
     ax = fig.add_subplot()
     (line,) = ax.plot([0, 1], [0, 1])
-    from ipywidgets import FloatSlider
 
     def draw(slope):
         line.set_ydata([0, slope])
@@ -126,3 +141,189 @@ def test_symbols_escapes_html_and_shows_the_math():
     assert symbols("theta^ = 1, |theta - theta*|^2, H^-1 g_B") == (
         "θ̂ = 1, |θ - θ*|², H⁻¹ g<sub>B</sub>")
     assert symbols("beta1, alphabet, epsilon") == "beta1, alphabet, ε"  # whole words only
+
+
+# --- the picture: the figure's own 256 colours, and drawn once per change, never stale ------
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
+
+
+def test_the_picture_uses_the_figures_own_palette_and_looks_the_same(explorer):
+    """One byte per pixel from 256 colours taken from the figure: to the eye the lossless
+    picture (antialiased edges move by a few levels), and a fraction of its bytes."""
+    picture = bytes(explorer.image.value)
+    assert Image.open(io.BytesIO(picture)).mode == "P"
+    lossless = png_bytes(explorer.fig)
+    assert Image.open(io.BytesIO(lossless)).mode == "RGBA"
+    error = np.abs(_pixels(picture) - _pixels(lossless)).max(axis=2)
+    assert error.mean() < 2 and np.mean(error > 16) < 0.01
+    assert len(picture) < len(lossless) / 2
+
+
+def test_a_change_during_a_drawing_is_drawn_once_after_it_with_the_latest_values():
+    """A value that arrives while a picture is drawn (here: set by the drawing itself) is
+    not drawn on its own, nor recursively: one more drawing follows, with the newest value."""
+    fig = new_figure()
+    ax = fig.add_subplot(xlim=(0, 1), ylim=(0, 10))
+    (line,) = ax.plot([], [])
+    slope = FloatSlider(value=1.0, min=0.0, max=10.0)
+    drawn = []
+
+    def draw(slope_value):
+        drawn.append(slope_value)
+        if slope_value == 2.0:  # newer values arrive meanwhile
+            slope.value = 3.0
+            slope.value = 4.0
+        line.set_data([0, 1], [0, slope_value])
+
+    explorer = Explorer(fig, {"slope_value": slope}, draw, animated=(line,))
+    slope.value = 2.0
+    assert drawn == [1.0, 2.0, 4.0]  # 3.0 was never drawn
+    assert list(line.get_ydata()) == [0, 4.0]
+    shown = bytes(explorer.image.value)
+    explorer.refresh()
+    assert bytes(explorer.image.value) == shown  # the picture of the value the slider holds
+
+
+def test_a_change_from_another_thread_waits_for_the_drawing_and_is_not_lost():
+    fig = new_figure()
+    ax = fig.add_subplot(xlim=(0, 1), ylim=(0, 10))
+    (line,) = ax.plot([], [])
+    slope = FloatSlider(value=1.0, min=0.0, max=10.0)
+    started, release, drawn = threading.Event(), threading.Event(), []
+
+    def draw(slope_value):
+        drawn.append(slope_value)
+        if slope_value == 2.0:
+            started.set()
+            assert release.wait(timeout=30)
+        line.set_data([0, 1], [0, slope_value])
+
+    explorer = Explorer(fig, {"slope_value": slope}, draw, animated=(line,))
+    worker = threading.Thread(target=lambda: setattr(slope, "value", 2.0))
+    worker.start()
+    assert started.wait(timeout=30)
+    mover = threading.Thread(target=lambda: setattr(slope, "value", 5.0))
+    mover.start()  # blocks until the drawing of 2.0 is done, then draws 5.0
+    release.set()
+    worker.join(timeout=30)
+    mover.join(timeout=30)
+    assert drawn[-1] == 5.0 and list(line.get_ydata()) == [0, 5.0]
+    shown = bytes(explorer.image.value)
+    explorer.refresh()
+    assert bytes(explorer.image.value) == shown
+
+
+def test_values_in_quick_succession_leave_the_picture_of_the_last_one(explorer):
+    """A slider dragged across many values, then back to one seen before: the picture
+    is that value's picture, byte for byte (same runs, same palette)."""
+    explorer.controls["lr"].value = 0.3
+    seen = bytes(explorer.image.value)
+    for lr in np.geomspace(0.05, 1.9, 15):
+        explorer.controls["lr"].value = float(lr)
+    explorer.controls["lr"].value = 0.3
+    assert bytes(explorer.image.value) == seen
+    np.testing.assert_allclose(explorer.lines["GD"].get_xdata(),
+                               minimize(SGD(0.3), explorer.objective, explorer.objective.start,
+                                        30).thetas[:, 0])
+
+
+def test_an_overlay_is_composited_over_the_animated_artists_as_if_drawn_there():
+    def build(overlay):
+        fig = new_figure()
+        ax = fig.add_subplot(xlim=(0, 1), ylim=(0, 1))
+        (line,) = ax.plot([0, 1], [0.5, 0.5], linewidth=8, color="C1")
+        label = ax.annotate("label", xy=(0.5, 0.5), ha="center", fontsize=20, color="C0",
+                            fontweight="bold")
+        if overlay:
+            return Explorer(fig, {}, lambda: None, animated=(line,), overlay=(label,))
+        return Explorer(fig, {}, lambda: None, animated=(line, label))  # drawn each time
+
+    composited, drawn = (np.asarray(build(o).fig.canvas.buffer_rgba(), dtype=int)
+                         for o in (True, False))
+    assert np.abs(composited - drawn).max() <= 3
+    with pytest.raises(ValueError, match="overlay needs animated artists"):
+        Explorer(new_figure(), {}, lambda: None, overlay=(Line2D([], []),))
+
+
+def test_nearby_settings_are_an_arrow_key_or_two_away(explorer):
+    """Along every slider before a move (not the Dropdown), then along the one moved last:
+    a step the way it moved, a step back, two steps the way it moved. A log slider's steps
+    are steps of its exponent."""
+    before = explorer.nearby()
+    assert {name for setting in before for name, value in setting.items()
+            if value != explorer.values[name]} == {"lr", "momentum", "steps", "x0", "y0"}
+    explorer.controls["steps"].value = 31  # up from 30
+    assert [s["steps"] for s in explorer.nearby()] == [32, 30, 33]
+    explorer.controls["lr"].value = 10 ** -0.3  # up from 0.5, onto the log slider's grid
+    np.testing.assert_allclose([s["lr"] for s in explorer.nearby()],
+                               [10 ** -0.29, 10 ** -0.31, 10 ** -0.28])
+    assert all(s["steps"] == 31 for s in explorer.nearby())
+    bottom = Explorer(new_figure(), {"n": SelectionSlider(options=(1, 2, 4), value=1)},
+                      lambda n: None)
+    assert bottom.nearby() == [{"n": 2}]
+    bottom.controls["n"].value = 2
+    assert bottom.nearby() == [{"n": 4}, {"n": 1}]
+
+
+# --- ResultCache: once, next, or ahead ----------------------------------------------------------
+
+
+def test_a_result_is_computed_once_and_keys_count_floats_to_ten_digits():
+    calls = []
+    cache = ResultCache(lambda a, b: calls.append((a, b)) or a * b)
+    assert cache.get((0.1, 3)) == pytest.approx(0.3) and cache.get((0.1, 3)) == pytest.approx(0.3)
+    assert cache.ready((0.1 + 1e-17, 3)) and calls == [(0.1, 3)]
+    assert not cache.ready((0.1001, 3))
+    assert not cache.prefetch  # not in IPython: nothing is computed ahead by default
+    cache.ahead([(2.0, 2)])
+    assert cache.wait(timeout=5) and not cache.ready((2.0, 2))
+
+
+def test_a_newer_request_replaces_one_not_started():
+    entered, gate, calls, done = threading.Event(), threading.Event(), [], []
+
+    def slow(x):
+        entered.set()
+        assert gate.wait(timeout=30)
+        calls.append(x)
+        return x
+
+    cache = ResultCache(slow)
+    cache.request([(1,)], then=lambda: done.append(1))
+    assert entered.wait(timeout=30)  # the worker is on 1
+    cache.request([(2,)], then=lambda: done.append(2))
+    cache.request([(3,)], then=lambda: done.append(3))  # replaces 2, not started yet
+    gate.set()
+    assert cache.wait(timeout=30)
+    assert calls == [1, 3] and done == [3] and set(cache.results) == {(1,), (3,)}
+
+
+def test_a_request_made_inside_an_event_loop_is_answered_in_the_loops_thread():
+    """In a kernel the redraw after a computation runs in the kernel's thread (between its
+    messages), never beside a cell's plotting: matplotlib is not thread-safe."""
+    ran_in = []
+
+    async def main():
+        cache = ResultCache(lambda x: x * 2)
+        cache.request([(1,)], then=lambda: ran_in.append(threading.current_thread()))
+        for _ in range(600):
+            if ran_in:
+                break
+            await asyncio.sleep(0.05)
+        return cache
+
+    cache = asyncio.run(main())
+    assert ran_in == [threading.main_thread()] and cache.get((1,)) == 2
+
+
+def test_ahead_fills_the_cache_in_idle_time_and_errors_come_back_from_get():
+    cache = ResultCache(lambda x: 1 / x, prefetch=True, limit=3)
+    cache.ahead([(1.0,), (2.0,), (0.0,), (4.0,)])
+    assert cache.wait(timeout=30)
+    assert set(cache.results) == {(1.0,), (2.0,), (4.0,)}  # the limit: 3, oldest dropped first
+    with pytest.raises(ZeroDivisionError):
+        cache.get((0.0,))  # computed ahead, failed: raised where it is asked for
+    assert kernel_idle()  # outside IPython the kernel is always idle

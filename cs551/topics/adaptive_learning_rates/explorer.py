@@ -12,7 +12,7 @@ from cs551 import _validate as check
 from cs551.objectives import Rosenbrock, Saddle, ill_conditioned_quadratic
 from cs551.optim import SGD, AdaGrad, RMSProp, RMSPropNesterov, minimize
 from cs551.plots import draw_contours, method_color
-from cs551.widgets import Explorer, Report, Row, new_figure, slider
+from cs551.widgets import Explorer, Report, ResultCache, Row, new_figure, slider
 
 from .experiments import record
 
@@ -26,6 +26,11 @@ class AdaptiveExplorer(Explorer):
     gradient descent's single rate dotted. Controls: the landscape, the adaptive methods'
     global rate eps (``lr``), RMSProp's decay ``rho`` and the number of steps. Gradient
     descent keeps a rate that suits each landscape (``GD_RATES``).
+
+    Every run is kept (``cache``, a ``cs551.widgets.ResultCache``) by the hyperparameters
+    its method takes: gradient descent's by (landscape, steps), AdaGrad's without rho, so a
+    move of rho reruns the two RMSProps only. In a kernel the settings one slider step away
+    are run ahead while the kernel is idle (``prefetch``).
     """
 
     LANDSCAPES = ("ill-conditioned quadratic", "Rosenbrock", "saddle")
@@ -33,7 +38,8 @@ class AdaptiveExplorer(Explorer):
     METHODS = ("gradient descent", "AdaGrad", "RMSProp", "RMSProp + Nesterov")
 
     def __init__(self, landscape: str = "ill-conditioned quadratic", lr: float = 0.1,
-                 rho: float = 0.9, steps: int = 100, max_steps: int = 400):
+                 rho: float = 0.9, steps: int = 100, max_steps: int = 400,
+                 prefetch: bool | None = None):
         if landscape not in self.LANDSCAPES:
             raise ValueError(f"landscape must be one of {self.LANDSCAPES}, got {landscape!r}")
         check.in_interval("lr", lr, 0.001, 1)
@@ -44,6 +50,7 @@ class AdaptiveExplorer(Explorer):
         self.objectives = dict(zip(self.LANDSCAPES, (ill_conditioned_quadratic(20), Rosenbrock(),
                                                      Saddle()), strict=True))
         self.runs: dict = {}
+        self.cache = ResultCache(self._run, prefetch=prefetch, limit=4000)
         style = {"description_width": "70px"}
         controls = {
             "landscape": widgets.Dropdown(options=self.LANDSCAPES, value=landscape,
@@ -90,15 +97,30 @@ class AdaptiveExplorer(Explorer):
         self._landscape = landscape
         self.redraw_background()
 
+    def _run(self, method: str, landscape: str, lr: float | None, rho: float | None,
+             steps: int):
+        f = self.objectives[landscape]
+        if method == "gradient descent":
+            return minimize(SGD(self.GD_RATES[landscape]), f, f.start, steps)
+        if method == "AdaGrad":
+            return record(AdaGrad(lr), f, f.start, steps)
+        if method == "RMSProp":
+            return record(RMSProp(lr, rho), f, f.start, steps)
+        return record(RMSPropNesterov(lr, rho, momentum=0.9), f, f.start, steps)
+
+    def _keys(self, landscape: str, lr: float, rho: float, steps: int) -> list[tuple]:
+        """Each method's run by the hyperparameters it takes (in ``METHODS``' order)."""
+        return [("gradient descent", landscape, None, None, steps),
+                ("AdaGrad", landscape, lr, None, steps),
+                ("RMSProp", landscape, lr, rho, steps),
+                ("RMSProp + Nesterov", landscape, lr, rho, steps)]
+
     def _update(self, landscape: str, lr: float, rho: float, steps: int) -> Report:
         if landscape != self._landscape:
             self._set_landscape(landscape)
-        f = self.objectives[landscape]
         gd_lr = self.GD_RATES[landscape]
-        self.runs = {"gradient descent": minimize(SGD(gd_lr), f, f.start, steps)}
-        for method, opt in (("AdaGrad", AdaGrad(lr)), ("RMSProp", RMSProp(lr, rho)),
-                            ("RMSProp + Nesterov", RMSPropNesterov(lr, rho, momentum=0.9))):
-            self.runs[method] = record(opt, f, f.start, steps)
+        self.runs = {key[0]: self.cache.get(key) for key in self._keys(landscape, lr, rho, steps)}
+        self.cache.ahead(key for n in self.nearby() for key in self._keys(**n))
         rows = [Row("gradient descent: its fixed lr", f"{gd_lr:g}", panel_only=True)]
         for method, run in self.runs.items():
             self.paths[method].set_data(run.thetas[:, 0], run.thetas[:, 1])

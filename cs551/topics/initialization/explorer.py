@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-from cs551.widgets import Explorer, Report, Row, new_figure
+from cs551.widgets import Explorer, Report, ResultCache, Row, new_figure
 
 from .experiments import SCHEMES, predicted_ratio, signal_stds
 
@@ -21,15 +21,21 @@ class InitExplorer(Explorer):
     N(0, 1), square layers of ``width`` units), on a fixed log scale. Dashed: the
     prediction Var(z_l) = n sigma_w^2 r^(l-1) with r = ``predicted_ratio`` (for tanh an
     upper bound: it saturates). Values outside 1e-12 .. 1e12 are drawn at the edge.
+    Each setting's measurement is kept (``cache``, a ``cs551.widgets.ResultCache``);
+    in a kernel the settings one slider step away are measured ahead while the kernel is
+    idle (``prefetch``).
     """
 
     LIMITS = (1e-12, 1e12)
 
     def __init__(self, depth: int = 10, scheme: str = "He", activation: str = "relu",
-                 width: int = 64, max_depth: int = 30):
+                 width: int = 64, max_depth: int = 30, prefetch: bool | None = None):
 
         self.width = _check_width(width)
         self.stats = None
+        self.cache = ResultCache(
+            lambda depth, scheme, activation: signal_stds(depth, self.width, activation, scheme,
+                                                          samples=100), prefetch=prefetch)
         style = {"description_width": "70px"}
         controls = {
             "depth": widgets.IntSlider(value=depth, min=1, max=max_depth, description="depth",
@@ -59,8 +65,8 @@ class InitExplorer(Explorer):
                          title="initial scale through depth")
 
     def _update(self, depth: int, scheme: str, activation: str) -> Report:
-        s = signal_stds(depth, self.width, activation, scheme, samples=100)
-        self.stats = s
+        s = self.stats = self.cache.get((depth, scheme, activation))
+        self.cache.ahead((n["depth"], n["scheme"], n["activation"]) for n in self.nearby())
         ratio = predicted_ratio(activation, scheme, self.width)
         sigma2 = SCHEMES[scheme](self.width, self.width) ** 2
         layers = np.arange(1, depth + 1)

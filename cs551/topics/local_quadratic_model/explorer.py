@@ -71,7 +71,7 @@ class EigenDecayExplorer(Explorer):
         self.contours = [ax.plot([], [], color="0.7", linewidth=0.8)[0] for _ in range(10)]
         ax.plot(*self.w_star, "k*", markersize=12)
         (self.path,) = ax.plot([], [], marker="o", markersize=3, linewidth=1, color="k")
-        self.arrows = []  # the eigenvectors, drawn over the path
+        self.arrows = []  # the eigenvectors, drawn over the path (an overlay: they never change)
         for i, color in enumerate(("C0", "C1")):
             tip = self.w_star + 0.45 * half * self.Q[:, i]
             self.arrows += [
@@ -95,8 +95,8 @@ class EigenDecayExplorer(Explorer):
         ax_a.legend(loc="lower left", fontsize="small", ncol=2)
         self.max_steps = max_steps
         super().__init__(fig, controls, self._update,
-                         animated=(*self.contours, self.path, *self.arrows, *self.measured,
-                                   *self.predicted),
+                         animated=(*self.contours, self.path, *self.measured, *self.predicted),
+                         overlay=tuple(self.arrows),
                          title="gradient descent in the Hessian's eigenbasis")
 
     def _toggle_lr(self, change) -> None:

@@ -14,7 +14,7 @@ from cs551.data import linear_regression_data
 from cs551.objectives import LeastSquares, Quadratic
 from cs551.optim import SGD, inverse_decay, linear_decay
 from cs551.plots import draw_contours
-from cs551.widgets import Explorer, Report, Row, new_figure, slider
+from cs551.widgets import Explorer, Report, ResultCache, Row, new_figure, slider
 
 from .experiments import first_order_msd, gradient_covariance, iterates
 
@@ -28,13 +28,18 @@ class SGDExplorer(Explorer):
     Schedules: ``constant`` eps; ``linear decay`` to eps_tau = eps_0 / 100 at tau = steps / 2
     (``cs551.optim.linear_decay``); ``1/k``, eps_0 / (1 + k / k0) with
     k0 = 1 / (eps_0 lambda_min) (``cs551.optim.inverse_decay``).
+
+    Every run is kept (``cache``, a ``cs551.widgets.ResultCache``) by its setting, each
+    on its own copy of the objective (same seed, so the same minibatches); in a kernel the
+    settings one slider step away are run ahead while the kernel is idle (``prefetch``).
     """
 
     SCHEDULES = ("constant", "linear decay", "1/k")
     BATCH_SIZES = (1, 2, 5, 10, 20, 50, 100, 200)
 
     def __init__(self, lr: float = 0.2, schedule: str = "constant", batch_size: int = 1,
-                 steps: int = 300, max_steps: int = 600, seed: int = 0):
+                 steps: int = 300, max_steps: int = 600, seed: int = 0,
+                 prefetch: bool | None = None):
 
         if schedule not in self.SCHEDULES:
             raise ValueError(f"schedule must be one of {self.SCHEDULES}, got {schedule!r}")
@@ -51,6 +56,7 @@ class SGDExplorer(Explorer):
         self.lam_min = float(np.linalg.eigvalsh(self.H)[0])
         self.start = self.theta_star + np.array([-1.6, 1.2])
         self._covariances: dict[int, np.ndarray] = {}
+        self.cache = ResultCache(self._run, prefetch=prefetch, limit=1000)
         self.thetas = np.empty((0, 2))  # the iterates now shown
         self.result: dict = {}
         style = {"description_width": "70px"}
@@ -104,11 +110,23 @@ class SGDExplorer(Explorer):
                 self.objective, self.theta_star, batch_size)
         return first_order_msd(self.H, self._covariances[batch_size], lr)
 
+    def _run(self, lr: float, schedule: str, batch_size: int, steps: int):
+        """(iterates, diverged, examples processed) of one setting, on a fresh copy of the
+        objective: a run in the worker thread never touches the minibatch stream of another."""
+        f = self.objective
+        objective = LeastSquares(f.X, f.y, batch_size=None if batch_size == f.m else batch_size,
+                                 seed=f.seed)
+        thetas, diverged = iterates(SGD(self.schedule(lr, schedule, steps)), objective,
+                                    self.start, steps)
+        return thetas, diverged, objective.examples_seen
+
     def _update(self, lr: float, schedule: str, batch_size: int, steps: int) -> Report:
 
         self.objective.batch_size = None if batch_size == self.objective.m else batch_size
         eps = self.schedule(lr, schedule, steps)
-        thetas, diverged = iterates(SGD(eps), self.objective, self.start, steps)
+        thetas, diverged, examples = self.cache.get((lr, schedule, batch_size, steps))
+        self.cache.ahead((n["lr"], n["schedule"], n["batch_size"], n["steps"])
+                         for n in self.nearby())
         self.thetas = thetas
         d2 = np.sum((thetas - self.theta_star) ** 2, axis=1)
         self.path.set_data(thetas[:, 0], thetas[:, 1])
@@ -120,7 +138,7 @@ class SGDExplorer(Explorer):
         self.result = {"lr": lr, "schedule": schedule, "batch_size": batch_size,
                        "steps": len(thetas) - 1, "diverged": diverged, "final_lr": final_lr,
                        "last_quarter": float(np.mean(tail)), "predicted": ball,
-                       "examples": self.objective.examples_seen}
+                       "examples": examples}
         r = self.result
         head = f"{schedule}, lr {lr:.3g}, batch {batch_size}, {r['steps']} steps"
         if diverged:
