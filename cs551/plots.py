@@ -327,8 +327,9 @@ def _panel(ax: Axes) -> str:
     points = [c for c in ax.collections if isinstance(c, PathCollection)
               and not isinstance(c, ContourSet)]
     shown = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
-    curves = [c for c in (_curve(line, landscape) for line in shown) if c]
-    others = [plain(line.get_label()) for line in shown if _curve(line) is None]
+    described = [(line, _curve(line, landscape)) for line in shown]
+    curves = [curve for _, curve in described if curve]
+    others = [plain(line.get_label()) for line, curve in described if curve is None]
     if curves:
         words.append("curves: " + "; ".join(curves[:8]) + ("; ..." if len(curves) > 8 else ""))
     if others:

@@ -75,5 +75,4 @@ def setup(app) -> None:
         app.env.cs551_alts = output_alt_texts(Path(app.srcdir))
 
     app.connect("builder-inited", collect)
-    app.connect("env-before-read-docs", lambda app, env, docnames: collect(app))
     app.connect("doctree-read", add_alt_texts)
