@@ -109,7 +109,9 @@ class Quadratic(Objective):
 
     def value(self, theta):
         theta = np.asarray(theta, dtype=float)
-        quadratic = np.einsum("i...,ij,j...->...", theta, self.H, theta)
+        if theta.ndim == 1:  # one point (an optimizer's step): 1/2 theta^T H theta - b^T theta
+            return 0.5 * (theta @ (self.H @ theta)) - self.b @ theta
+        quadratic = np.einsum("i...,ij,j...->...", theta, self.H, theta)  # a grid of points
         linear = np.tensordot(self.b, theta, axes=1)
         return 0.5 * quadratic - linear
 

@@ -623,9 +623,13 @@ def diverged(theta: np.ndarray, value: float | None = None, *, blowup: float = 1
              value_limit: float = math.inf) -> bool:
     """The course's one divergence rule: theta (or f(theta), when it was evaluated) is not
     finite, ||theta|| > ``blowup``, or |f(theta)| > ``value_limit``."""
-    if not np.all(np.isfinite(theta)) or (value is not None and not math.isfinite(value)):
+    flat = np.asarray(theta).ravel()
+    norm = math.sqrt(float(flat @ flat))  # ||theta||, as np.linalg.norm computes it
+    if not math.isfinite(norm) and not np.all(np.isfinite(theta)):  # the slow check, rarely
         return True
-    return bool(np.linalg.norm(theta) > blowup or (value is not None and abs(value) > value_limit))
+    if value is not None and not math.isfinite(value):
+        return True
+    return norm > blowup or (value is not None and abs(value) > value_limit)
 
 
 class Run:

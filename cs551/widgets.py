@@ -104,10 +104,11 @@ def png_bytes(fig: Figure, palette: Image.Image | None = None) -> bytes:
 # Plain-text math -> the panel's symbols (the summary keeps the plain text).
 _GREEK = {"epsilon": "ε", "eps": "ε", "eta": "η", "lambda": "λ", "alpha": "α", "rho": "ρ",
           "sigma": "σ", "kappa": "κ", "theta": "θ", "delta": "δ"}
-_SYMBOLS = [(r"\btheta\^", "θ̂"),
-            *((rf"\b{word}(?![A-Za-z])", letter) for word, letter in _GREEK.items()),
-            (r"&lt;=", "≤"), (r"&gt;=", "≥"), (r"-&gt;", "→"), (r"\^-1", "⁻¹"), (r"\^2", "²"),
-            (r"(?<=[\w)])_(\w+)", r"<sub>\1</sub>"), (r"\b(diverged|blows up)\b", r"<b>\1</b>")]
+_SYMBOLS = [(re.compile(pattern), replacement) for pattern, replacement in [
+    (r"\btheta\^", "θ̂"),
+    *((rf"\b{word}(?![A-Za-z])", letter) for word, letter in _GREEK.items()),
+    (r"&lt;=", "≤"), (r"&gt;=", "≥"), (r"-&gt;", "→"), (r"\^-1", "⁻¹"), (r"\^2", "²"),
+    (r"(?<=[\w)])_(\w+)", r"<sub>\1</sub>"), (r"\b(diverged|blows up)\b", r"<b>\1</b>")]]
 
 
 def symbols(text: str) -> str:
@@ -115,7 +116,7 @@ def symbols(text: str) -> str:
     becomes ``η ≤ 2/λ<sub>max</sub>``; the verdicts "diverged" and "blows up" are set in bold."""
     out = html.escape(text, quote=False)
     for pattern, replacement in _SYMBOLS:
-        out = re.sub(pattern, replacement, out)
+        out = pattern.sub(replacement, out)
     return out
 
 

@@ -20,6 +20,7 @@ from cs551.optim import (
     RMSProp,
     RMSPropNesterov,
     clip_by_norm,
+    diverged,
     linear_decay,
     minimize,
 )
@@ -214,6 +215,21 @@ def test_diverging_run_stops_early_without_warnings():
     assert huge.diverged and huge.steps < 1000
     assert abs(huge.value) > 1e8 * max(1, abs(huge.values[0]))  # the value blew up first
     assert np.all(np.abs(huge.values[:-1]) <= 1e8 * max(1, abs(huge.values[0])))
+
+
+@pytest.mark.parametrize("theta", [
+    [1.0, 2.0], [3e7, 4e7], [6e7, 8e7], [1e200, 1.0], [np.inf, 0.0], [np.nan, 1.0],
+    [-np.inf, np.nan], [[1.0, 2.0], [3.0, 4.0]], [[1e5, 1e9], [0.0, 0.0]]])
+@pytest.mark.parametrize("value", [None, 0.5, -2e9, np.inf, np.nan])
+@pytest.mark.parametrize("blowup", [1e8, math.inf])
+def test_diverged_is_the_rule_its_docstring_states(theta, value, blowup):
+    theta = np.array(theta)
+    with np.errstate(over="ignore"):
+        norm = np.linalg.norm(theta)  # [1e200, 1] overflows to inf: past any finite blowup
+    expected = (not np.all(np.isfinite(theta)) or (value is not None and not np.isfinite(value))
+                or norm > blowup or (value is not None and abs(value) > 1e9))
+    with np.errstate(over="ignore"):
+        assert diverged(theta, value, blowup=blowup, value_limit=1e9) == expected
 
 
 def test_minimize_records_every_iterate_and_leaves_theta0_alone():
