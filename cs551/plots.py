@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -123,6 +123,17 @@ def draw_contours(ax: Axes, objective: Objective, bounds: Bounds | None = None,
     ax.set(xlim=bounds[0], ylim=bounds[1], xlabel=r"$\theta_1$", ylabel=r"$\theta_2$")
     ax.set_aspect("equal")
     return ax
+
+
+def joined(curves: Iterable[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Curves ``(x, y)`` joined into one ``(x, y)`` with NaN between them: one ``Line2D``
+    draws them all, with gaps (an explorer redraws one artist per move instead of one per
+    contour line)."""
+    xs, ys = [], []
+    for x, y in curves:
+        xs += [np.asarray(x, dtype=float), [np.nan]]
+        ys += [np.asarray(y, dtype=float), [np.nan]]
+    return np.concatenate(xs), np.concatenate(ys)
 
 
 def draw_path(ax: Axes, path: Path, label: str = "", color=None, **style) -> Line2D:

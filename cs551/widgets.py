@@ -18,7 +18,9 @@ and ``benchmarks/browser_latency.py`` in JupyterLab):
   more, with the latest values (``Explorer.refresh``);
 - results that take long to compute (a network's training) come from a ``ResultCache``:
   computed once, the newest request first in a worker thread while the picture says so,
-  and the neighbours of the current setting ahead of time while the kernel is idle.
+  and the neighbours of the current setting ahead of time while the kernel is idle; while
+  a worker computes, threads take turns with the GIL every 0.5 ms instead of 5, so that a
+  slider move is not kept waiting for it.
 
 ``Explorer`` is the general mechanism; ``OptimizerExplorer`` is the optimizer
 playground of the course. Both can be driven from pytest by setting
@@ -39,11 +41,13 @@ import inspect
 import io
 import math
 import re
+import sys
 import threading
 import time
 import weakref
 import zlib
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import ipywidgets as widgets
@@ -377,6 +381,31 @@ def kernel_idle() -> bool:
     return _idle_in() == 0
 
 
+WORKER_SWITCH_INTERVAL = 0.0005  # s; Python's default is 0.005
+_workers_computing = [0, 0.005]  # how many ResultCache workers compute now; the interval before
+_switch_lock = threading.Lock()
+
+
+@contextmanager
+def _short_gil_turns() -> Iterator[None]:
+    """While a worker computes, Python passes the GIL between threads every 0.5 ms instead of
+    every 5 ms: each time the kernel's own thread gives the GIL up (to send a picture, to wait
+    for a message) and wants it back, it waits at most that long for the worker. Measured on
+    10's explorer in JupyterLab while neighbours trained ahead: p95 41-48 ms instead of 57-69."""
+    with _switch_lock:
+        if _workers_computing[0] == 0:
+            _workers_computing[1] = sys.getswitchinterval()
+            sys.setswitchinterval(min(_workers_computing[1], WORKER_SWITCH_INTERVAL))
+        _workers_computing[0] += 1
+    try:
+        yield
+    finally:
+        with _switch_lock:
+            _workers_computing[0] -= 1
+            if _workers_computing[0] == 0:
+                sys.setswitchinterval(_workers_computing[1])
+
+
 def _rounded(key: Hashable) -> Hashable:
     """A key whose floats keep 10 significant digits: the value a slider sends after an
     arrow key (computed in the browser) finds the result computed ahead for it in Python,
@@ -561,7 +590,8 @@ class ResultCache(Mapping):
                 return
             if key is not None:
                 try:
-                    result = self.compute(*key)
+                    with _short_gil_turns():
+                        result = self.compute(*key)
                 except Exception as error:  # raised again by get(key)
                     result = error
                 with self._cond:

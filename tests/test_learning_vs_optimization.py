@@ -372,10 +372,14 @@ def test_regularization_explorer_refits_caches_and_redraws():
 
 def test_regularization_explorer_fits_the_next_settings_ahead_when_asked_to():
     """With prefetch (in a kernel: while it is idle) the worker fits the settings one slider
-    step away, so that the next arrow-key move only redraws."""
+    step away first, so that the next arrow-key move only redraws, then the rest of the grid,
+    nearest first."""
     explorer = RegularizationExplorer(m=50, l2=0.0, prefetch=True)
-    assert explorer.cache.wait(timeout=60)
-    assert set(explorer.fits) == {(50, 0.0), (20, 0.0), (100, 0.0), (50, 1e-4)}
+    assert explorer.cache.wait(timeout=120)
+    order = list(explorer.fits)  # in the order they were fitted
+    assert order[0] == (50, 0.0) and set(order[1:4]) == {(20, 0.0), (100, 0.0), (50, 1e-4)}
+    assert len(order) == len(explorer.SIZES) * len(explorer.PENALTIES)
+    assert order[-1] == (898, 0.3)  # the farthest setting last
 
 
 def test_the_risk_explorer_starts_where_the_notebook_says():

@@ -3,6 +3,7 @@
 import asyncio
 import base64
 import io
+import sys
 import threading
 
 import numpy as np
@@ -15,6 +16,7 @@ from cs551.objectives import Rosenbrock, ill_conditioned_quadratic
 from cs551.optim import SGD, Momentum, Newton, minimize
 from cs551.plots import describe
 from cs551.widgets import (
+    WORKER_SWITCH_INTERVAL,
     Explorer,
     OptimizerExplorer,
     Report,
@@ -317,6 +319,26 @@ def test_a_request_made_inside_an_event_loop_is_answered_in_the_loops_thread():
 
     cache = asyncio.run(main())
     assert ran_in == [threading.main_thread()] and cache.get((1,)) == 2
+
+
+def test_threads_take_short_turns_with_the_gil_only_while_a_worker_computes():
+    """A slider move waits at most 0.5 ms for a computing worker to hand the GIL back, not
+    Python's 5 ms; the interpreter's setting is restored when the worker is done (an error
+    included)."""
+    before = sys.getswitchinterval()
+    seen = []
+
+    def compute(x):
+        seen.append(sys.getswitchinterval())
+        return 1 / x
+
+    cache = ResultCache(compute, prefetch=True)
+    cache.ahead([(1.0,), (0.0,)])
+    assert cache.wait(timeout=30)
+    assert seen == [WORKER_SWITCH_INTERVAL] * 2 and WORKER_SWITCH_INTERVAL < before
+    assert sys.getswitchinterval() == before
+    cache.get((3.0,))  # computed in the caller's thread: no change
+    assert seen[-1] == before
 
 
 def test_ahead_fills_the_cache_in_idle_time_and_errors_come_back_from_get():

@@ -11,6 +11,7 @@ import numpy as np
 from cs551.linesearch import ExactLineSearch, consecutive_gradient_cosines
 from cs551.objectives import Quadratic
 from cs551.optim import Trajectory, minimize
+from cs551.plots import joined
 from cs551.widgets import Explorer, Report, Row, new_figure
 
 from .figures import right_angle_marks
@@ -52,7 +53,7 @@ class LineSearchExplorer(Explorer):
         ax.set(xlim=(-self.LIMIT, self.LIMIT), ylim=(-self.LIMIT, self.LIMIT), aspect="equal",
                xlabel="$x$", ylabel="$y$",
                title=r"$f = \frac{1}{2}(x^2 + b y^2)$, exact line search")
-        self.contours = [ax.plot([], [], color="0.75", linewidth=0.8)[0] for _ in range(12)]
+        (self.contours,) = ax.plot([], [], color="0.75", linewidth=0.8)  # 12 ellipses, one line
         (self.path,) = ax.plot([], [], marker="o", markersize=3, color="C0", label="iterates")
         (self.corners,) = ax.plot([], [], color="C3", linewidth=1.0, label="right angles")
         (self.start_marker,) = ax.plot([], [], marker="o", markersize=9, markerfacecolor="none",
@@ -66,7 +67,7 @@ class LineSearchExplorer(Explorer):
         ax_f.legend(loc="upper right", fontsize="small")
         controls["exercise_start"].observe(self._toggle_start, names="value")
         super().__init__(fig, controls, self._draw_run,
-                         animated=(*self.contours, self.path, self.corners, self.start_marker,
+                         animated=(self.contours, self.path, self.corners, self.start_marker,
                                    self.value_line, self.rate),
                          title="exact line search on f = (x² + b y²)/2")
 
@@ -81,9 +82,8 @@ class LineSearchExplorer(Explorer):
         self.b, self.run = b, minimize(self._optimizer, f, start, steps)
         thetas = self.run.thetas
         t = np.linspace(0, 2 * np.pi, 120)
-        for line, s in zip(self.contours, np.geomspace(0.03, 1.5, len(self.contours)),
-                           strict=True):
-            line.set_data(np.sqrt(b) * s * np.cos(t), s * np.sin(t))  # f = b s^2 / 2
+        self.contours.set_data(*joined((np.sqrt(b) * s * np.cos(t), s * np.sin(t))  # f = b s^2/2
+                                       for s in np.geomspace(0.03, 1.5, 12)))
         self.path.set_data(thetas[:, 0], thetas[:, 1])
         self.corners.set_data(*right_angle_marks(thetas).T)
         self.start_marker.set_data([start[0]], [start[1]])

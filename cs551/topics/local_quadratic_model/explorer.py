@@ -9,6 +9,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from cs551.optim import SGD, minimize
+from cs551.plots import joined
 from cs551.widgets import Explorer, Report, Row, new_figure
 
 from .experiments import (
@@ -68,7 +69,7 @@ class EigenDecayExplorer(Explorer):
         ax.set(xlim=f.bounds[0], ylim=f.bounds[1], aspect="equal",
                xlabel="w₁", ylabel="w₂", title="gradient descent on the contours")
         half = (f.bounds[0][1] - f.bounds[0][0]) / 2
-        self.contours = [ax.plot([], [], color="0.7", linewidth=0.8)[0] for _ in range(10)]
+        (self.contours,) = ax.plot([], [], color="0.7", linewidth=0.8)  # 10 ellipses, one line
         ax.plot(*self.w_star, "k*", markersize=12)
         (self.path,) = ax.plot([], [], marker="o", markersize=3, linewidth=1, color="k")
         self.arrows = []  # the eigenvectors, drawn over the path (an overlay: they never change)
@@ -95,7 +96,7 @@ class EigenDecayExplorer(Explorer):
         ax_a.legend(loc="lower left", fontsize="small", ncol=2)
         self.max_steps = max_steps
         super().__init__(fig, controls, self._update,
-                         animated=(*self.contours, self.path, *self.measured, *self.predicted),
+                         animated=(self.contours, self.path, *self.measured, *self.predicted),
                          overlay=tuple(self.arrows),
                          title="gradient descent in the Hessian's eigenbasis")
 
@@ -111,12 +112,13 @@ class EigenDecayExplorer(Explorer):
         alphas = eigen_coordinates(run.thetas, self.w_star, self.Q)  # alpha = Q^T (w - w*)
         predicted = predicted_coordinates(self.alpha0, lambdas, eta, self.max_steps)
         t = np.linspace(0, 2 * np.pi, 100)
-        for line, s in zip(self.contours, np.geomspace(0.05, 2.0, len(self.contours)),
-                           strict=True):
+        ellipses = []
+        for s in np.geomspace(0.05, 2.0, 10):
             # J - J(w*) = s^2 (J(w0) - J(w*)):  alpha_i = s sqrt(sum_j lambda_j a0_j^2 / lambda_i)
             radius = s * np.sqrt(np.sum(lambdas * self.alpha0**2) / lambdas)
-            ellipse = self.w_star[:, None] + self.Q @ (radius[:, None] * [np.cos(t), np.sin(t)])
-            line.set_data(*ellipse)
+            ellipses.append(self.w_star[:, None]
+                            + self.Q @ (radius[:, None] * [np.cos(t), np.sin(t)]))
+        self.contours.set_data(*joined(ellipses))
         self.path.set_data(run.thetas[:, 0], run.thetas[:, 1])
         taus = np.arange(len(alphas))
         for i in range(2):
