@@ -64,7 +64,11 @@ from .plots import describe, draw_contours
 
 
 def new_figure(figsize: tuple[float, float] = (6.4, 4.8), dpi: int = 100, **subplots) -> Figure:
-    """A figure on its own Agg canvas, unknown to pyplot (nothing gets auto-displayed)."""
+    """A figure on its own Agg canvas, unknown to pyplot (nothing gets auto-displayed).
+
+    The explorers' wide figures (10 inches, shown below the controls) take ``dpi=80``: 800
+    pixels across, the same figure scaled down, with a third fewer pixels to draw and encode on
+    every move than at 100 dpi."""
     fig = Figure(figsize=figsize, dpi=dpi, layout="constrained" if not subplots else None)
     FigureCanvasAgg(fig)
     if subplots:

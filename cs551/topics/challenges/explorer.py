@@ -40,7 +40,7 @@ class CliffExplorer(Explorer):
             "y0": slider("y0", y0, y_low, y_high),
         }
         # no constrained layout: it measures every contour line (over a second); fixed margins
-        fig = new_figure(figsize=(10.5, 4.0), nrows=1, ncols=2,
+        fig = new_figure(figsize=(10.5, 4.0), dpi=80, nrows=1, ncols=2,
                          gridspec_kw={"width_ratios": [1.6, 1]})
         fig.subplots_adjust(left=0.06, right=0.98, bottom=0.13, top=0.92, wspace=0.22)
         ax, ax_step = fig.axes

@@ -48,7 +48,7 @@ class LineSearchExplorer(Explorer):
             "y0": widgets.FloatSlider(value=1.0, min=-1.0, max=1.0, step=0.01, description="y0",
                                       disabled=True, style=style),
         }
-        fig = new_figure(figsize=(10.0, 4.2))
+        fig = new_figure(figsize=(10.0, 4.2), dpi=80)
         ax, ax_f = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.2]})
         ax.set(xlim=(-self.LIMIT, self.LIMIT), ylim=(-self.LIMIT, self.LIMIT), aspect="equal",
                xlabel="$x$", ylabel="$y$",

@@ -45,7 +45,7 @@ class InitExplorer(Explorer):
             "activation": widgets.ToggleButtons(options=["relu", "tanh"], value=activation,
                                                 description="activation", style=style),
         }
-        fig = new_figure(figsize=(10.0, 3.8), nrows=1, ncols=2, sharey=True)
+        fig = new_figure(figsize=(10.0, 3.8), dpi=80, nrows=1, ncols=2, sharey=True)
         fig.subplots_adjust(left=0.08, right=0.985, bottom=0.13, top=0.92, wspace=0.06)
         ax_f, ax_b = fig.axes
         self.measured, self.predicted = [], []

@@ -45,7 +45,7 @@ class RiskExplorer(Explorer):
             "draw": widgets.IntSlider(value=draw, min=0, max=49, description="sample",
                                       style=style),
         }
-        fig = new_figure(figsize=(10.0, 4.0))
+        fig = new_figure(figsize=(10.0, 4.0), dpi=80)
         ax_data, ax_risk = fig.subplots(1, 2)
         xs = np.array([-3.5, 3.5])
         ax_data.plot(xs, self.w * xs, "k--", linewidth=1,
@@ -137,7 +137,7 @@ class RegularizationExplorer(Explorer):
             "l2": widgets.SelectionSlider(options=[(f"{v:g}", v) for v in self.PENALTIES],
                                           value=l2, description="l2 penalty", style=style),
         }
-        fig = new_figure(figsize=(10.0, 3.6))
+        fig = new_figure(figsize=(10.0, 3.6), dpi=80)
         grid = fig.add_gridspec(1, 3, width_ratios=(3.2, 1, 1))
         ax = fig.add_subplot(grid[0])
         # the ten 8 x 8 templates as one 2 x 5 mosaic of flat cells, centred on integer

@@ -62,7 +62,7 @@ class EigenDecayExplorer(Explorer):
         }
         controls["best_lr"].observe(self._toggle_lr, names="value")
         # fixed margins: constrained layout would cost ~0.5 s per figure here
-        fig = new_figure(figsize=(10.0, 4.4), nrows=1, ncols=2,
+        fig = new_figure(figsize=(10.0, 4.4), dpi=80, nrows=1, ncols=2,
                          gridspec_kw={"width_ratios": [1, 1.25]})
         fig.subplots_adjust(left=0.06, right=0.98, bottom=0.12, top=0.93, wspace=0.2)
         ax, ax_a = fig.axes

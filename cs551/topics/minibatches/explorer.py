@@ -55,7 +55,7 @@ class MinibatchExplorer(Explorer):
             "kappa": widgets.SelectionSlider(options=self.KAPPAS, value=kappa,
                                              description="κ(H)", style=style),
         }
-        fig = new_figure(figsize=(10.0, 4.6))
+        fig = new_figure(figsize=(10.0, 4.6), dpi=80)
         self.ax_g, self.ax_n = fig.subplots(1, 2)
         t = np.linspace(0, 2 * np.pi, 100)
         self._circle = np.stack([np.cos(t), np.sin(t)], axis=1)
