@@ -122,7 +122,6 @@ class SGDExplorer(Explorer):
 
     def _update(self, lr: float, schedule: str, batch_size: int, steps: int) -> Report:
 
-        self.objective.batch_size = None if batch_size == self.objective.m else batch_size
         eps = self.schedule(lr, schedule, steps)
         thetas, diverged, examples = self.cache.get((lr, schedule, batch_size, steps))
         self.cache.ahead((n["lr"], n["schedule"], n["batch_size"], n["steps"])
