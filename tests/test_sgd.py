@@ -629,6 +629,28 @@ def test_explorer_schedules_and_batch_size(explorer):
     assert explorer.result["predicted"] == 0 and explorer.result["last_quarter"] < 1e-12
 
 
+@pytest.mark.parametrize("batch_size", [1, 5, 50])
+@pytest.mark.parametrize("lr, schedule", [(0.2, "constant"), (0.05, "linear decay"),
+                                          (1.0, "1/k"), (2.5, "constant")])
+def test_explorer_runs_replay_the_minibatches_a_fresh_draw_gives(explorer, batch_size, lr,
+                                                                  schedule):
+    """The stream is drawn once per batch size; a run on it is the run of a fresh objective."""
+    f = explorer.objective
+    fresh = LeastSquares(f.X, f.y, batch_size=batch_size, seed=f.seed)
+    want, want_diverged = sgd.iterates(SGD(explorer.schedule(lr, schedule, 300)), fresh,
+                                       explorer.start, 300)
+    thetas, diverged, examples = explorer._run(lr, schedule, batch_size, 300)
+    assert np.array_equal(thetas, want) and diverged == want_diverged
+    assert examples == fresh.examples_seen
+    assert explorer.batches(batch_size) is explorer.batches(batch_size)  # drawn once
+
+
+def test_a_replayed_stream_says_when_it_runs_out(explorer):
+    stream = sgd.Replayed(explorer.objective.X, explorer.objective.y, explorer.batches(5)[:3])
+    with pytest.raises(ValueError, match="steps must be at most 3"):
+        minimize(SGD(0.1), stream, explorer.start, 4)
+
+
 def test_explorer_reports_divergence(explorer):
     explorer.controls["lr"].value = 2.5  # beyond 2 / lambda_max
     assert explorer.result["diverged"]

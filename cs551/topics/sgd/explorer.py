@@ -5,6 +5,8 @@ Built on ``cs551.widgets.Explorer`` (a cached figure, blitted into an ``ipywidge
 
 from __future__ import annotations
 
+import threading
+
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import NullLocator
@@ -17,6 +19,31 @@ from cs551.plots import draw_contours
 from cs551.widgets import Explorer, Report, ResultCache, Row, new_figure, slider
 
 from .experiments import first_order_msd, gradient_covariance, iterates
+
+
+class Replayed(LeastSquares):
+    """Least squares whose minibatch gradients take their minibatches from a list drawn once
+    (``batches``: index arrays of one size), in order, starting over at each ``reset()``.
+
+    With the list a ``LeastSquares`` of the same seed drew, a run gives the same iterates:
+    only the drawing (``Generator.choice``, half of a step's time) is not repeated.
+    """
+
+    def __init__(self, X, y, batches: list[np.ndarray], seed: int = 0):
+        self.batches = batches
+        super().__init__(X, y, batch_size=len(batches[0]), seed=seed)
+
+    def reset(self) -> None:
+        super().reset()
+        self.next = 0
+
+    def sample(self) -> np.ndarray:
+        if self.next == len(self.batches):
+            raise ValueError(f"steps must be at most {len(self.batches)}, the minibatches "
+                             f"drawn, got step {self.next + 1}")
+        batch = self.batches[self.next]
+        self.next += 1
+        return batch
 
 
 class SGDExplorer(Explorer):
@@ -32,6 +59,9 @@ class SGDExplorer(Explorer):
     Every run is kept (``cache``, a ``cs551.widgets.ResultCache``) by its setting, each
     on its own copy of the objective (same seed, so the same minibatches); in a kernel the
     settings one slider step away are run ahead while the kernel is idle (``prefetch``).
+    The minibatches depend on the batch size alone, not on eps or the schedule: each batch
+    size's stream is drawn once (``batches``) and every run replays it, the same indices
+    in the same order as a fresh draw (``Replayed``).
     """
 
     SCHEDULES = ("constant", "linear decay", "1/k")
@@ -56,6 +86,9 @@ class SGDExplorer(Explorer):
         self.lam_min = float(np.linalg.eigvalsh(self.H)[0])
         self.start = self.theta_star + np.array([-1.6, 1.2])
         self._covariances: dict[int, np.ndarray] = {}
+        self._max_steps = max_steps
+        self._streams: dict[int, list[np.ndarray]] = {}
+        self._streams_lock = threading.Lock()
         self.cache = ResultCache(self._run, prefetch=prefetch, limit=1000)
         self.thetas = np.empty((0, 2))  # the iterates now shown
         self.result: dict = {}
@@ -110,12 +143,24 @@ class SGDExplorer(Explorer):
                 self.objective, self.theta_star, batch_size)
         return first_order_msd(self.H, self._covariances[batch_size], lr)
 
+    def batches(self, batch_size: int) -> list[np.ndarray]:
+        """The minibatches B_0, B_1, ... that SGD draws at this batch size (``max_steps`` of
+        them, from the objective's seed), drawn on first use."""
+        with self._streams_lock:  # runs in the worker thread and in the kernel's may ask at once
+            if batch_size not in self._streams:
+                f = self.objective
+                fresh = LeastSquares(f.X, f.y, batch_size=batch_size, seed=f.seed)
+                self._streams[batch_size] = [fresh.sample() for _ in range(self._max_steps)]
+            return self._streams[batch_size]
+
     def _run(self, lr: float, schedule: str, batch_size: int, steps: int):
         """(iterates, diverged, examples processed) of one setting, on a fresh copy of the
         objective: a run in the worker thread never touches the minibatch stream of another."""
         f = self.objective
-        objective = LeastSquares(f.X, f.y, batch_size=None if batch_size == f.m else batch_size,
-                                 seed=f.seed)
+        if batch_size == f.m:  # the full batch: batch gradient descent
+            objective = LeastSquares(f.X, f.y, batch_size=None, seed=f.seed)
+        else:
+            objective = Replayed(f.X, f.y, self.batches(batch_size), seed=f.seed)
         thetas, diverged = iterates(SGD(self.schedule(lr, schedule, steps)), objective,
                                     self.start, steps)
         return thetas, diverged, objective.examples_seen
