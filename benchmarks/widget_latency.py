@@ -7,11 +7,14 @@ explorer there, moves one of its sliders ``--moves`` times through its range by
 setting ``control.value`` (what a slider drag does on the kernel side: the
 callback re-runs the optimizers, redraws and encodes the PNG) and prints the
 time of the first move after the explorer was built, then the median and 95th
-percentile of the others. The moves run inside one cell, so the explorers compute
-every new setting on the spot: nothing is prefetched in idle time (the kernel is
-busy), and a cached setting is one the loop has visited before. For reference, the
-last row re-plots naively on every move (new figure, contours, trajectory, PNG with a
-tight bounding box), which is what an ``interact`` with ``plt.show()`` costs.
+percentile of the others, split by what the move did: "drawn", a setting the
+explorer had not drawn before (it renders the changed artists and encodes the PNG), or
+"remembered", a setting it had drawn before (its picture is shown again; ``draw`` still
+runs). The moves run inside one cell, so the explorers compute every new setting on the
+spot: nothing is prefetched in idle time (the kernel is busy), and a cached run is one
+the loop has visited before. For reference, the last row re-plots naively on every move
+(new figure, contours, trajectory, PNG with a tight bounding box), which is what an
+``interact`` with ``plt.show()`` costs.
 """
 
 from __future__ import annotations
@@ -110,12 +113,24 @@ import json, time
 import numpy as np
 MOVES = {moves}
 {setup}
-times = []
+rendered = [0]
+if "explorer" in globals():  # count the pictures rendered: a move that renders none is a revisit
+    picture = explorer._picture
+    def counted():
+        rendered[0] += 1
+        return picture()
+    explorer._picture = counted
+times, drawn = [], []
 for value in {values}:
+    before = rendered[0]
     start = time.perf_counter()
     {move}
     times.append(time.perf_counter() - start)
-print(json.dumps([times[0], float(np.median(times[1:])), float(np.percentile(times[1:], 95))]))
+    drawn.append(rendered[0] > before or "explorer" not in globals())
+new = [t for t, d in zip(times[1:], drawn[1:]) if d]
+old = [t for t, d in zip(times[1:], drawn[1:]) if not d]
+print(json.dumps([times[0], float(np.median(new)), float(np.percentile(new, 95)),
+                  float(np.median(old)) if old else None, len(old)]))
 """
 
 
@@ -148,17 +163,18 @@ def main() -> None:
         client.start_channels()
         client.wait_for_ready(timeout=60)
         try:
-            print(f"{'explorer':44} {'first ms':>9} {'median ms':>10} {'p95 ms':>8}"
-                  f"   ({args.moves} moves)")
+            print(f"{'explorer':48} {'first ms':>9} {'drawn: median ms':>17} {'p95 ms':>7}"
+                  f" {'remembered: median ms':>22} {'revisits':>8}   ({args.moves} moves)")
             rows = [(name, f"{build}\ncontrol = explorer.controls[{slider!r}]",
                      "control.value = value", values)
                     for name, (build, slider, values) in EXPLORERS.items()]
             for name, setup, move, values in [*rows, BASELINE]:
                 code = MEASURE.format(moves=args.moves, setup=setup, move=move, values=values)
-                first, median, p95 = json.loads(
+                first, median, p95, again, revisits = json.loads(
                     run_in_kernel(client, code).strip().splitlines()[-1])
-                print(f"{name:44} {first * 1e3:9.1f} {median * 1e3:10.1f} {p95 * 1e3:8.1f}",
-                      flush=True)
+                again = "" if again is None else f"{again * 1e3:.1f}"
+                print(f"{name:48} {first * 1e3:9.1f} {median * 1e3:17.1f} {p95 * 1e3:7.1f}"
+                      f" {again:>22} {revisits:>8}", flush=True)
         finally:
             client.stop_channels()
             manager.shutdown_kernel(now=True)

@@ -12,6 +12,8 @@ and ``benchmarks/browser_latency.py`` in JupyterLab):
   than RGBA and looks the same. No ``Output`` widget is involved, which also avoids a known
   hang of notebook execution (nbclient mimics Output widgets over a synchronous socket:
   jupyter/nbclient#312);
+- a setting drawn before is not drawn again: the explorer remembers its latest pictures by
+  the controls' values and shows the PNG again (a slider moved back and forth);
 - a drag queues no stale pictures: the front end keeps one update per widget in flight
   and sends only the newest value when the kernel is done (ipywidgets' message throttle),
   and a change that arrives while a picture is being drawn makes the explorer draw once
@@ -46,6 +48,7 @@ import threading
 import time
 import weakref
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -146,11 +149,14 @@ class Report:
 
     ``text()`` is what ``Explorer.summary()`` returns: the headline, then a line
     ``label: value`` per row (indented by ``indent``); ``html()`` is the status panel.
+    A ``pending`` report goes with a provisional picture ("training…"), which the explorer
+    does not remember.
     """
 
     headline: str = ""
     rows: Sequence[Row] = ()
     indent: int = 0
+    pending: bool = False  # the picture shows that a result is still being computed
 
     def text(self) -> str:
         lines = [self.headline] if self.headline else []
@@ -181,10 +187,19 @@ class Explorer:
     palette of the first full frame (``palette_of``), taken again after each
     ``redraw_background()``.
 
+    The explorer remembers the last ``PICTURES`` pictures it drew, by the controls' values:
+    a move back to a setting drawn before (on the same background) still calls ``draw``,
+    which sets the artists and the report, but shows the remembered PNG instead of
+    rendering and encoding it again. So ``draw`` must make the picture from the controls'
+    values alone (and the background); a picture that is not final returns a ``pending``
+    report.
+
     ``refresh`` may be called from any thread (a ``ResultCache`` worker calls it when a
     result is ready): one picture is drawn at a time, and a change of the controls while one
     is drawn makes it draw once more with the newest values, never with stale ones.
     """
+
+    PICTURES = 100  # remembered pictures (a PNG is 10-60 kB)
 
     def __init__(
         self,
@@ -218,6 +233,8 @@ class Explorer:
         self._background = None
         self._overlay: tuple[int, int, np.ndarray] | None = None
         self._palette: Image.Image | None = None
+        self._backgrounds = 0  # how many times the background was drawn: the pictures' epoch
+        self._pictures: OrderedDict[Hashable, bytes] = OrderedDict()  # oldest first
         self._lock = threading.RLock()  # one picture at a time, whichever thread asks
         self._drawing = self._stale = False
         self._moved: str | None = None  # the control moved last
@@ -240,6 +257,8 @@ class Explorer:
             self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
             self._overlay = self._render_overlay() if self.overlay else None
             self._palette = None
+            self._backgrounds += 1
+            self._pictures.clear()  # drawn on the old background
 
     def _render_overlay(self) -> tuple[int, int, np.ndarray] | None:
         """The overlay artists alone on a transparent canvas, cropped: (x, y, RGBA), the
@@ -279,8 +298,40 @@ class Explorer:
                 self._drawing = False
                 _last_drawn[0] = time.monotonic()  # work ahead waits for a pause
 
+    def _picture_key(self, values: dict, report: Report | None) -> Hashable | None:
+        """What a picture is remembered by: the controls' values (floats to 10 digits) on
+        this background; None for a pending picture or values that cannot be a key."""
+        if (report is not None and report.pending) or self.PICTURES == 0:
+            return None
+        key = (self._backgrounds, _rounded(tuple(values.values())))
+        try:
+            hash(key)
+        except TypeError:
+            return None
+        return key
+
     def _render(self) -> None:
-        report = self._draw(**self.values)
+        values = self.values  # once: a control may move while draw runs
+        report = self._draw(**values)
+        key = self._picture_key(values, report)
+        picture = self._pictures.get(key) if key is not None else None
+        if picture is None:
+            picture = self._picture()
+            key = self._picture_key(values, report)  # the first picture draws the background
+            if key is not None:
+                self._pictures[key] = picture
+                while len(self._pictures) > self.PICTURES:
+                    self._pictures.popitem(last=False)
+        else:
+            self._pictures.move_to_end(key)
+        # the picture first: it is what the student watches; the status panel follows
+        self.image.value = picture
+        if report is not None:
+            self.report = report
+            self.status.value = report.html()
+
+    def _picture(self) -> bytes:
+        """Render the animated artists over the background (or the whole figure) as PNG."""
         canvas = self.fig.canvas
         if self.animated:
             if self._background is None:
@@ -298,11 +349,7 @@ class Explorer:
             canvas.draw()
         if self._palette is None:
             self._palette = palette_of(self.fig)
-        # the picture first: it is what the student watches; the status panel follows
-        self.image.value = png_bytes(self.fig, self._palette)
-        if report is not None:
-            self.report = report
-            self.status.value = report.html()
+        return png_bytes(self.fig, self._palette)
 
     def _on_change(self, change) -> None:
         self._moved = next((name for name, c in self.controls.items() if c is change.owner), None)

@@ -220,7 +220,8 @@ def test_a_change_from_another_thread_waits_for_the_drawing_and_is_not_lost():
 
 def test_values_in_quick_succession_leave_the_picture_of_the_last_one(explorer):
     """A slider dragged across many values, then back to one seen before: the picture
-    is that value's picture, byte for byte (same runs, same palette)."""
+    is that value's picture, byte for byte (same runs, same palette), drawn anew."""
+    explorer.PICTURES = 0  # nothing remembered: every picture is rendered
     explorer.controls["lr"].value = 0.3
     seen = bytes(explorer.image.value)
     for lr in np.geomspace(0.05, 1.9, 15):
@@ -230,6 +231,54 @@ def test_values_in_quick_succession_leave_the_picture_of_the_last_one(explorer):
     np.testing.assert_allclose(explorer.lines["GD"].get_xdata(),
                                minimize(SGD(0.3), explorer.objective, explorer.objective.start,
                                         30).thetas[:, 0])
+
+
+def _count_renders(explorer) -> list:
+    rendered = []
+    picture = explorer._picture
+    explorer._picture = lambda: rendered.append(explorer.values) or picture()
+    return rendered
+
+
+def test_a_setting_drawn_before_shows_its_remembered_picture(explorer):
+    """Back to a setting drawn before: draw runs (the artists and the report follow the
+    controls), the PNG is the one drawn then, not rendered again."""
+    rendered = _count_renders(explorer)
+    first, summary = bytes(explorer.image.value), explorer.summary()
+    explorer.controls["lr"].value = 1.5
+    assert len(rendered) == 1 and explorer.summary() != summary
+    explorer.controls["lr"].value = 0.5 + 1e-13  # what a browser may send: the same setting
+    assert len(rendered) == 1 and bytes(explorer.image.value) == first
+    f = explorer.objective
+    np.testing.assert_allclose(explorer.lines["GD"].get_xdata(),
+                               minimize(SGD(0.5), f, f.start, 30).thetas[:, 0])
+    assert explorer.summary() == summary
+    explorer.redraw_background()  # a new background: every picture is drawn again
+    explorer.refresh()
+    assert len(rendered) == 2
+
+
+def test_remembered_pictures_are_the_latest_few_and_never_a_pending_one():
+    fig = new_figure()
+    ax = fig.add_subplot(xlim=(0, 1), ylim=(0, 10))
+    (line,) = ax.plot([], [])
+    slope = FloatSlider(value=1.0, min=0.0, max=10.0)
+
+    def draw(slope_value):
+        line.set_data([0, 1], [0, slope_value])
+        return Report(f"slope {slope_value}", pending=slope_value == 9.0)
+
+    explorer = Explorer(fig, {"slope_value": slope}, draw, animated=(line,))
+    explorer.PICTURES = 3
+    rendered = _count_renders(explorer)
+    for value in (2.0, 3.0, 4.0, 9.0):
+        slope.value = value
+    explorer.refresh()  # as a worker does when a result is ready
+    for value in (4.0, 3.0, 2.0, 1.0):
+        slope.value = value
+    # 9.0 (pending) is drawn every time; 1.0 had gone (three remembered, the latest used)
+    assert rendered == [{"slope_value": v} for v in (2.0, 3.0, 4.0, 9.0, 9.0, 1.0)]
+    assert list(explorer._pictures) == [(1, (3.0,)), (1, (2.0,)), (1, (1.0,))]
 
 
 def test_an_overlay_is_composited_over_the_animated_artists_as_if_drawn_there():

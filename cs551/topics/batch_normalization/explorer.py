@@ -95,7 +95,7 @@ class BatchNormExplorer(Explorer):
                 self.lines[bn].set_data([], [])
                 self.crosses[bn].set_data([], [])
             self.training.set_text(f"training {depth} hidden layers, ε = {float(lr):g} …")
-            return Report(head, [Row("training…", "plain and with BN")])
+            return Report(head, [Row("training…", "plain and with BN")], pending=True)
         self.training.set_text("")
         rows = []
         for bn in (False, True):
