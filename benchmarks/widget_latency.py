@@ -7,10 +7,10 @@ explorer there, moves one of its sliders ``--moves`` times through its range by
 setting ``control.value`` (what a slider drag does on the kernel side: the
 callback re-runs the optimizers, redraws and encodes the PNG) and prints the
 time of the first move after the explorer was built, then the median and 95th
-percentile of the others, split by what the move did: "drawn", a setting the
-explorer had not drawn before (it renders the changed artists and encodes the PNG), or
-"remembered", a setting it had drawn before (its picture is shown again; ``draw`` still
-runs). The moves run inside one cell, so the explorers compute every new setting on the
+percentile of the others, and their median split by what the move did: "drawn", a
+setting the explorer had not drawn before (it renders the changed artists and encodes the
+PNG), or "remembered", a setting it had drawn before (its picture is shown again; ``draw``
+still runs). The moves run inside one cell, so the explorers compute every new setting on the
 spot: nothing is prefetched in idle time (the kernel is busy), and a cached run is one
 the loop has visited before. For reference, the last row re-plots naively on every move
 (new figure, contours, trajectory, PNG with a tight bounding box), which is what an
@@ -105,7 +105,7 @@ def naive(lr):
     plt.close(fig)
 """
 # name, setup code, the move it times, the values it moves through
-BASELINE = ("baseline: naive re-plot per move", NAIVE, "naive(value)",
+BASELINE = ("baseline: naive re-plot per move", "explorer = None\n" + NAIVE, "naive(value)",
             "np.geomspace(0.05, 1.9, MOVES)")
 
 MEASURE = """
@@ -114,7 +114,8 @@ import numpy as np
 MOVES = {moves}
 {setup}
 rendered = [0]
-if "explorer" in globals():  # count the pictures rendered: a move that renders none is a revisit
+counting = hasattr(globals().get("explorer"), "_picture")  # not the naive row, not before 0a3fec5
+if counting:  # count the pictures rendered: a move that renders none is a revisit
     picture = explorer._picture
     def counted():
         rendered[0] += 1
@@ -126,10 +127,11 @@ for value in {values}:
     start = time.perf_counter()
     {move}
     times.append(time.perf_counter() - start)
-    drawn.append(rendered[0] > before or "explorer" not in globals())
+    drawn.append(rendered[0] > before or not counting)
 new = [t for t, d in zip(times[1:], drawn[1:]) if d]
 old = [t for t, d in zip(times[1:], drawn[1:]) if not d]
-print(json.dumps([times[0], float(np.median(new)), float(np.percentile(new, 95)),
+print(json.dumps([times[0], float(np.median(times[1:])), float(np.percentile(times[1:], 95)),
+                  float(np.median(new)) if new else None, len(new),
                   float(np.median(old)) if old else None, len(old)]))
 """
 
@@ -163,18 +165,20 @@ def main() -> None:
         client.start_channels()
         client.wait_for_ready(timeout=60)
         try:
-            print(f"{'explorer':48} {'first ms':>9} {'drawn: median ms':>17} {'p95 ms':>7}"
-                  f" {'remembered: median ms':>22} {'revisits':>8}   ({args.moves} moves)")
+            print(f"{'explorer':48} {'first ms':>9} {'median ms':>10} {'p95 ms':>7}"
+                  f" {'drawn: median ms (n)':>21} {'remembered: median ms (n)':>26}"
+                  f"   ({args.moves} moves)")
             rows = [(name, f"{build}\ncontrol = explorer.controls[{slider!r}]",
                      "control.value = value", values)
                     for name, (build, slider, values) in EXPLORERS.items()]
             for name, setup, move, values in [*rows, BASELINE]:
                 code = MEASURE.format(moves=args.moves, setup=setup, move=move, values=values)
-                first, median, p95, again, revisits = json.loads(
+                first, median, p95, *split = json.loads(
                     run_in_kernel(client, code).strip().splitlines()[-1])
-                again = "" if again is None else f"{again * 1e3:.1f}"
-                print(f"{name:48} {first * 1e3:9.1f} {median * 1e3:17.1f} {p95 * 1e3:7.1f}"
-                      f" {again:>22} {revisits:>8}", flush=True)
+                drawn, again = (f"{ms * 1e3:.1f} ({n})" if n else "-"
+                                for ms, n in (split[:2], split[2:]))
+                print(f"{name:48} {first * 1e3:9.1f} {median * 1e3:10.1f} {p95 * 1e3:7.1f}"
+                      f" {drawn:>21} {again:>26}", flush=True)
         finally:
             client.stop_channels()
             manager.shutdown_kernel(now=True)

@@ -571,7 +571,8 @@ class ResultCache(Mapping):
             self._ahead = [key for key in keys if _rounded(key) not in self.results]
             if self._ahead:
                 kernel_idle()  # start watching the cells now, from the cell that built us
-                self._start()
+                if self._worker is None:  # a worker sleeping until quiet wakes by itself:
+                    self._start()  # waking it on every move would take the GIL from the move
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the worker has nothing left to do; False on a timeout."""
@@ -752,6 +753,8 @@ class OptimizerExplorer(Explorer):
             raise ValueError(f"hyperparameters must be among {sorted(HYPERPARAMETERS)}, "
                              f"got {sorted(unknown)}")
         self.objective, self.factories = objective, dict(optimizers)
+        # the hyperparameters each optimizer takes, read once (a signature costs 50-100 us)
+        self._takes = {label: frozenset(_parameters(f)) for label, f in self.factories.items()}
         self.trajectories: dict[str, Trajectory] = {}
         stochastic = hasattr(objective, "reset")  # runs share its minibatch stream
         self.cache = ResultCache(self._minimize, prefetch=False if stochastic else prefetch,
@@ -789,9 +792,9 @@ class OptimizerExplorer(Explorer):
 
     def _keys(self, steps: int, x0: float, y0: float, **hyper: float) -> dict[str, tuple]:
         """Each optimizer's run by the hyperparameters it takes, its steps and start."""
-        return {label: (label, tuple((k, v) for k, v in sorted(hyper.items())
-                                     if k in _parameters(factory)), steps, x0, y0)
-                for label, factory in self.factories.items()}
+        return {label: (label, tuple((k, v) for k, v in sorted(hyper.items()) if k in takes),
+                        steps, x0, y0)
+                for label, takes in self._takes.items()}
 
     def _run(self, steps: int, x0: float, y0: float, **hyper: float) -> Report:
         rows = []

@@ -12,6 +12,7 @@ from ipywidgets import FloatSlider, SelectionSlider
 from matplotlib.lines import Line2D
 from PIL import Image
 
+from cs551 import widgets as cs551_widgets
 from cs551.objectives import Rosenbrock, ill_conditioned_quadratic
 from cs551.optim import SGD, Momentum, Newton, minimize
 from cs551.plots import describe
@@ -388,6 +389,26 @@ def test_threads_take_short_turns_with_the_gil_only_while_a_worker_computes():
     assert sys.getswitchinterval() == before
     cache.get((3.0,))  # computed in the caller's thread: no change
     assert seen[-1] == before
+
+
+def test_a_worker_waiting_for_idle_time_is_not_woken_by_each_move(monkeypatch):
+    """While a cell runs the worker sleeps; the moves meanwhile (each calls ahead) only
+    replace its list, without waking it (a woken thread takes the GIL from the move); at the
+    end of the cell it computes the newest list."""
+    monkeypatch.setattr(cs551_widgets, "IDLE_SECONDS", 0.05)
+    monkeypatch.setitem(cs551_widgets._cells, "running", True)
+    cache = ResultCache(lambda x: 1 / x, prefetch=True)
+    cache.ahead([(1.0,)])
+    assert not cache.wait(timeout=0.2) and not cache.results  # asleep: a cell runs
+    wakes = []
+    notify = cache._cond.notify_all
+    monkeypatch.setattr(cache._cond, "notify_all", lambda: wakes.append(1) or notify())
+    for x in (2.0, 3.0, 4.0):
+        cache.ahead([(x,)])
+    assert wakes == []
+    cs551_widgets._on_cell_end()
+    assert cache.wait(timeout=30)
+    assert set(cache.results) == {(4.0,)}
 
 
 def test_ahead_fills_the_cache_in_idle_time_and_errors_come_back_from_get():
