@@ -13,7 +13,9 @@ and ``benchmarks/browser_latency.py`` in JupyterLab):
   hang of notebook execution (nbclient mimics Output widgets over a synchronous socket:
   jupyter/nbclient#312);
 - a setting drawn before is not drawn again: the explorer remembers its latest pictures by
-  the controls' values and shows the PNG again (a slider moved back and forth);
+  the controls' values and shows the PNG again (a slider moved back and forth); and while
+  the kernel is idle it draws the pictures an arrow key away ahead (``Explorer.draw_ahead``),
+  so that a step of a slider only sends a picture;
 - a drag queues no stale pictures: the front end keeps one update per widget in flight
   and sends only the newest value when the kernel is done (ipywidgets' message throttle),
   and a change that arrives while a picture is being drawn makes the explorer draw once
@@ -192,7 +194,8 @@ class Explorer:
     which sets the artists and the report, but shows the remembered PNG instead of
     rendering and encoding it again. So ``draw`` must make the picture from the controls'
     values alone (and the background); a picture that is not final returns a ``pending``
-    report.
+    report. In a kernel, once the explorers are quiet and the kernel is idle, the pictures
+    of the settings an arrow key away (``nearby``) are drawn ahead (``draw_ahead``).
 
     ``refresh`` may be called from any thread (a ``ResultCache`` worker calls it when a
     result is ready): one picture is drawn at a time, and a change of the controls while one
@@ -235,6 +238,7 @@ class Explorer:
         self._palette: Image.Image | None = None
         self._backgrounds = 0  # how many times the background was drawn: the pictures' epoch
         self._pictures: OrderedDict[Hashable, bytes] = OrderedDict()  # oldest first
+        self._ahead_handle: asyncio.TimerHandle | None = None  # the next draw_ahead
         self._lock = threading.RLock()  # one picture at a time, whichever thread asks
         self._drawing = self._stale = False
         self._moved: str | None = None  # the control moved last
@@ -242,6 +246,7 @@ class Explorer:
         self.report = Report()
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
+        kernel_idle()  # watch the cells from this one on (pictures are drawn ahead when idle)
         self.refresh()
 
     @property
@@ -297,6 +302,7 @@ class Explorer:
             finally:
                 self._drawing = False
                 _last_drawn[0] = time.monotonic()  # work ahead waits for a pause
+        self._draw_ahead_later()
 
     def _picture_key(self, values: dict, report: Report | None) -> Hashable | None:
         """What a picture is remembered by: the controls' values (floats to 10 digits) on
@@ -350,6 +356,52 @@ class Explorer:
         if self._palette is None:
             self._palette = palette_of(self.fig)
         return png_bytes(self.fig, self._palette)
+
+    def _draw_ahead_later(self, delay: float | None = None) -> None:
+        """Schedule ``draw_ahead`` on the running event loop (a kernel's), ``delay`` (default
+        ``QUIET_SECONDS``) from now; without a loop (pytest, a script) nothing is drawn ahead."""
+        delay = QUIET_SECONDS if delay is None else delay
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        if self._ahead_handle is not None:
+            self._ahead_handle.cancel()
+        self._ahead_handle = loop.call_later(delay, self.draw_ahead)
+
+    def draw_ahead(self) -> bool:
+        """Draw one picture ahead: the first setting of ``nearby()`` not yet remembered,
+        when the kernel is idle, no explorer drew for ``QUIET_SECONDS`` and this explorer's
+        ``ResultCache`` workers are done (its runs are ready). The artists are then set back
+        to the controls' values; the picture shown does not change. Scheduled on the kernel's
+        event loop after every picture, a picture per call, so that a slider move waits for
+        at most one. True if it drew one."""
+        self._ahead_handle = None
+        if self.PICTURES == 0:
+            return False
+        busy = any(cache.working for cache in vars(self).values() if isinstance(cache, ResultCache))
+        if busy or not kernel_idle() or time.monotonic() - _last_drawn[0] < QUIET_SECONDS:
+            self._draw_ahead_later()  # later
+            return False
+        with self._lock:
+            if self._drawing:
+                return False  # the drawing schedules the next attempt when it is done
+            backgrounds = self._backgrounds
+            for values in self.nearby()[:self.PICTURES // 2]:
+                key = self._picture_key(values, None)
+                if key is None or key in self._pictures:
+                    continue
+                report = self._draw(**values)
+                drawn = (report is None or not report.pending) and self._backgrounds == backgrounds
+                if drawn:
+                    self._pictures[key] = self._picture()
+                    while len(self._pictures) > self.PICTURES:
+                        self._pictures.popitem(last=False)
+                self._draw(**self.values)  # the artists back to the setting shown
+                if drawn:
+                    self._draw_ahead_later(0)  # the next one, after what the loop has waiting
+                return drawn
+        return False
 
     def _on_change(self, change) -> None:
         self._moved = next((name for name, c in self.controls.items() if c is change.owner), None)
@@ -573,6 +625,11 @@ class ResultCache(Mapping):
                 kernel_idle()  # start watching the cells now, from the cell that built us
                 if self._worker is None:  # a worker sleeping until quiet wakes by itself:
                     self._start()  # waking it on every move would take the GIL from the move
+
+    @property
+    def working(self) -> bool:
+        """The worker has keys left to compute (now, or when the kernel is idle)."""
+        return self._worker is not None
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the worker has nothing left to do; False on a timeout."""

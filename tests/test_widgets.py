@@ -5,9 +5,11 @@ import base64
 import io
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
+from IPython.core.interactiveshell import InteractiveShell
 from ipywidgets import FloatSlider, SelectionSlider
 from matplotlib.lines import Line2D
 from PIL import Image
@@ -280,6 +282,66 @@ def test_remembered_pictures_are_the_latest_few_and_never_a_pending_one():
     # 9.0 (pending) is drawn every time; 1.0 had gone (three remembered, the latest used)
     assert rendered == [{"slope_value": v} for v in (2.0, 3.0, 4.0, 9.0, 9.0, 1.0)]
     assert list(explorer._pictures) == [(1, (3.0,)), (1, (2.0,)), (1, (1.0,))]
+
+
+def test_in_idle_time_the_pictures_an_arrow_key_away_are_drawn_ahead(explorer):
+    """In a kernel (a running event loop), once the explorers are quiet, the settings of
+    ``nearby()`` are drawn ahead, one per loop turn; the picture shown and the artists stay
+    those of the controls' values, and an arrow key then finds its picture ready."""
+    rendered = _count_renders(explorer)
+
+    async def move_then_idle():
+        explorer.controls["lr"].value = 1.0  # up: 1.0 + one step, 1.0 - one step, + two
+        await asyncio.sleep(0.5)
+
+    asyncio.run(move_then_idle())
+    ahead = explorer.nearby()
+    assert len(ahead) == 3 and ahead[0]["lr"] == pytest.approx(10 ** 0.01)
+    assert len(rendered) == 4  # 1.0, then the three ahead
+    assert {explorer._picture_key(n, None) for n in ahead} < set(explorer._pictures)
+    shown = bytes(explorer.image.value)
+    f = explorer.objective
+    np.testing.assert_allclose(explorer.lines["GD"].get_xdata(),
+                               minimize(SGD(1.0), f, f.start, 30).thetas[:, 0])
+    explorer.controls["lr"].value = ahead[0]["lr"]  # the arrow key: nothing left to render
+    assert len(rendered) == 4 and bytes(explorer.image.value) != shown
+    drawn_ahead = bytes(explorer.image.value)
+    explorer.PICTURES = 0
+    explorer.refresh()  # rendered now: the same picture as the one drawn ahead
+    assert len(rendered) == 5 and bytes(explorer.image.value) == drawn_ahead
+
+
+def test_an_explorer_built_in_a_cell_watches_the_cells_from_it_on(monkeypatch):
+    """Drawing ahead waits for an idle kernel: an explorer without a cache of runs must start
+    the watch itself, from the cell that builds it (else no cell's end is ever seen)."""
+    monkeypatch.setattr(cs551_widgets, "IDLE_SECONDS", 0.05)
+    shell = InteractiveShell.instance()
+    try:
+        shell.run_cell(
+            "from ipywidgets import FloatSlider\n"
+            "from cs551.widgets import Explorer, new_figure\n"
+            "fig = new_figure()\n"
+            "(line,) = fig.add_subplot().plot([], [])\n"
+            "explorer = Explorer(fig, {'a': FloatSlider()}, lambda a: line.set_data([0], [a]),"
+            " animated=(line,))\n")
+        assert shell.user_ns["explorer"].image.value and shell._cs551_cells_watched
+        time.sleep(0.1)
+        assert cs551_widgets.kernel_idle()  # counted from the end of that cell
+    finally:
+        InteractiveShell.clear_instance()
+
+
+def test_nothing_is_drawn_ahead_while_a_cache_works_or_outside_an_event_loop(explorer,
+                                                                           monkeypatch):
+    rendered = _count_renders(explorer)
+    explorer.controls["lr"].value = 1.0  # no event loop here: nothing scheduled
+    assert explorer._ahead_handle is None and len(rendered) == 1
+    explorer.training = ResultCache(lambda x: x)  # as an explorer's own cache of runs
+    monkeypatch.setattr(ResultCache, "working", property(lambda self: True))
+    assert not explorer.draw_ahead() and len(rendered) == 1
+    monkeypatch.undo()
+    time.sleep(0.1)  # quiet
+    assert explorer.draw_ahead() and len(rendered) == 2
 
 
 def test_an_overlay_is_composited_over_the_animated_artists_as_if_drawn_there():
