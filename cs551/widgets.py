@@ -391,13 +391,18 @@ class Explorer:
                 key = self._picture_key(values, None)
                 if key is None or key in self._pictures:
                     continue
-                report = self._draw(**values)
-                drawn = (report is None or not report.pending) and self._backgrounds == backgrounds
-                if drawn:
-                    self._pictures[key] = self._picture()
-                    while len(self._pictures) > self.PICTURES:
-                        self._pictures.popitem(last=False)
-                self._draw(**self.values)  # the artists back to the setting shown
+                try:
+                    report = self._draw(**values)
+                    drawn = ((report is None or not report.pending)
+                             and self._backgrounds == backgrounds)
+                    if drawn:
+                        self._pictures[key] = self._picture()
+                        while len(self._pictures) > self.PICTURES:
+                            self._pictures.popitem(last=False)
+                except Exception:  # work ahead only: a move there shows the error itself
+                    drawn = False
+                finally:
+                    self._draw(**self.values)  # the artists back to the setting shown
                 if drawn:
                     self._draw_ahead_later(0)  # the next one, after what the loop has waiting
                 return drawn

@@ -311,6 +311,23 @@ def test_in_idle_time_the_pictures_an_arrow_key_away_are_drawn_ahead(explorer):
     assert len(rendered) == 5 and bytes(explorer.image.value) == drawn_ahead
 
 
+def test_a_setting_that_fails_to_draw_ahead_leaves_the_setting_shown():
+    fig = new_figure()
+    ax = fig.add_subplot(xlim=(0, 1), ylim=(0, 10))
+    (line,) = ax.plot([], [])
+    slope = FloatSlider(value=5.0, min=0.0, max=10.0, step=1.0)
+
+    def draw(slope_value):
+        if slope_value > 5:
+            raise ValueError("slope_value must be at most 5")
+        line.set_data([0, 1], [0, slope_value])
+
+    explorer = Explorer(fig, {"slope_value": slope}, draw, animated=(line,))
+    time.sleep(0.1)  # quiet
+    assert not explorer.draw_ahead()  # 6.0 first: it fails
+    assert list(line.get_ydata()) == [0, 5.0] and len(explorer._pictures) == 1
+
+
 def test_an_explorer_built_in_a_cell_watches_the_cells_from_it_on(monkeypatch):
     """Drawing ahead waits for an idle kernel: an explorer without a cache of runs must start
     the watch itself, from the cell that builds it (else no cell's end is ever seen)."""
