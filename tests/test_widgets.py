@@ -3,6 +3,7 @@
 import asyncio
 import base64
 import io
+import math
 import sys
 import threading
 import time
@@ -32,6 +33,13 @@ from cs551.widgets import (
 )
 
 from .helpers import PNG, assert_redraws
+
+
+@pytest.fixture(autouse=True)
+def cells_of_this_test(monkeypatch):
+    """Each test starts with no cell seen (the kernel idle, outside IPython) and leaves the
+    module's record of the cells as it found it: idle time is measured from a cell's end."""
+    monkeypatch.setattr(cs551_widgets, "_cells", {"running": False, "since": -math.inf})
 
 
 @pytest.fixture
