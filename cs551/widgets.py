@@ -316,6 +316,12 @@ class Explorer:
             return None
         return key
 
+    def _remember(self, key: Hashable, picture: bytes) -> None:
+        """Keep a picture, the least recently shown dropped beyond ``PICTURES``."""
+        self._pictures[key] = picture
+        while len(self._pictures) > self.PICTURES:
+            self._pictures.popitem(last=False)
+
     def _render(self) -> None:
         values = self.values  # once: a control may move while draw runs
         report = self._draw(**values)
@@ -325,9 +331,7 @@ class Explorer:
             picture = self._picture()
             key = self._picture_key(values, report)  # the first picture draws the background
             if key is not None:
-                self._pictures[key] = picture
-                while len(self._pictures) > self.PICTURES:
-                    self._pictures.popitem(last=False)
+                self._remember(key, picture)
         else:
             self._pictures.move_to_end(key)
         # the picture first: it is what the student watches; the status panel follows
@@ -396,9 +400,7 @@ class Explorer:
                     drawn = ((report is None or not report.pending)
                              and self._backgrounds == backgrounds)
                     if drawn:
-                        self._pictures[key] = self._picture()
-                        while len(self._pictures) > self.PICTURES:
-                            self._pictures.popitem(last=False)
+                        self._remember(key, self._picture())
                 except Exception:  # work ahead only: a move there shows the error itself
                     drawn = False
                 finally:
