@@ -34,19 +34,22 @@ from .layers import ACTIVATIONS, Dense, Layer
 
 def train_digits(optimizer: Optimizer, *, steps: int = 300, batch_size: int | None = 32,
                  hidden: Sequence[int] = (32,), activation: str = "relu",
-                 theta0: np.ndarray | None = None, seed: int = 0, every: int = 10):
+                 theta0: np.ndarray | None = None, seed: int = 0, every: int = 10,
+                 blowup: float = 1e8):
     """Train ``cs551.nn.mlp([64, *hidden, 10])`` on the digits: the course's real problem.
 
     The training set (1,078 images), seeded minibatches of ``batch_size``
     (``None``: the full batch), softmax cross-entropy, ``cs551.nn.train`` with the
     validation set recorded. theta0 defaults to ``net.init(seed)``. Returns the
-    ``History`` (loss and error every ``every`` steps; ``diverged`` if it blew up).
+    ``History`` (loss and error every ``every`` steps; ``diverged`` if it blew up: the
+    loss past ``blowup`` times its start, or ||theta|| past ``blowup``).
     """
     data = digits()
     net = mlp([64, *hidden, 10], activation)
     J = Classifier(net, data.X_train, data.y_train, batch_size=batch_size, seed=seed)
     theta0 = net.init(seed=seed) if theta0 is None else theta0
-    return train(optimizer, J, theta0, steps, X_val=data.X_val, y_val=data.y_val, every=every)
+    return train(optimizer, J, theta0, steps, X_val=data.X_val, y_val=data.y_val, every=every,
+                 blowup=blowup)
 
 
 def set_population_statistics(net: Network, theta: np.ndarray, X: np.ndarray,
