@@ -4,9 +4,10 @@
     python3 course.py lab       # open the course in JupyterLab
     python3 course.py test      # run every test: unit tests, strict nbval over the notebooks,
                                 # the autograder round trip and the browser test
-    python3 course.py test --portable   # the same, then strict nbval over the notebooks again
-                                # with numpy's SIMD and OpenBLAS held to generic kernels, and
-                                # in .venv-lowest at the lowest declared versions (what CI runs)
+    python3 course.py test --portable   # the same and, beside it, strict nbval over the
+                                # notebooks again with numpy's SIMD and OpenBLAS held to generic
+                                # kernels, then every test in .venv-lowest at the lowest
+                                # declared versions (what CI runs)
     python3 course.py execute   # re-execute notebooks in place after editing them
     python3 course.py release   # regenerate the student versions of the graded assignments
     python3 course.py grade NAME [--jobs N] [--unsafe]   # autograde the collected submissions,
@@ -31,6 +32,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -277,25 +279,54 @@ def generic_kernels_env() -> dict:
     return env
 
 
-def portable() -> int:
-    """Strict nbval again in two more floating-point environments, side by side:
-    .venv with generic kernels (started first, while .venv-lowest installs), and
-    .venv-lowest with every lowest declared version, where the unit tests run too.
-    Returns the number of environments that failed."""
-    LOWEST.mkdir(exist_ok=True)
-    processes: dict[str, tuple[subprocess.Popen, Path]] = {}
+class Background(threading.Thread):
+    """A function run in a thread; ``result()`` waits for it and returns its value (or raises
+    its exception)."""
 
-    def start(name: str, command: list[str], env: dict) -> None:
+    def __init__(self, function, *args):
+        super().__init__(daemon=True)
+        self.function, self.args, self.value, self.error = function, args, None, None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self.value = self.function(*self.args)
+        except BaseException as error:  # noqa: BLE001 -- handed to result()
+            self.error = error
+
+    def result(self):
+        self.join()
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+def portable() -> int:
+    """Strict nbval again in two more floating-point environments, one after the other, meant
+    to run beside the main suite (most of a test run waits for one kernel: a second run takes
+    the second core): .venv with generic kernels, while .venv-lowest installs, then
+    .venv-lowest with every lowest declared version, where the unit tests run too. Prints
+    their logs; returns the number of environments that failed."""
+    LOWEST.mkdir(exist_ok=True)
+    # after .venv's install: two editable installs at once would both write cs551.egg-info
+    installing = Background(ensure_environment, ["dev", "instructor"], LOWEST, True)
+    runs: list[tuple[str, int, Path]] = []
+
+    def run_logged(name: str, command: list[str], env: dict) -> None:
         log = LOWEST / f"{name.replace(' ', '-')}.log"
         say(f"{name}: {shown(command)} (output in {log.relative_to(ROOT)})")
-        processes[name] = (subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"),
-                                            stderr=subprocess.STDOUT), log)
+        with log.open("w") as out:
+            code = subprocess.run(command, cwd=ROOT, env=env, stdout=out,
+                                  stderr=subprocess.STDOUT).returncode
+        say(f"{name}: {'passed' if code == 0 else f'FAILED (exit {code})'}, "
+            "its log follows the main suite's output")
+        runs.append((name, code, log))
 
-    start("generic kernels", [str(PYTHON), "-m", "pytest", "-q", *NOTEBOOK_TESTS],
-          generic_kernels_env())
+    run_logged("generic kernels", [str(PYTHON), "-m", "pytest", "-q", *NOTEBOOK_TESTS],
+               generic_kernels_env())
     failed = 0
     try:
-        ensure_environment(["dev", "instructor"], LOWEST, lowest=True)
+        installing.result()
     except subprocess.CalledProcessError:
         say(f"the lowest declared versions do not install on Python {sys.version.split()[0]}; "
             "CI checks them on the Python it uses (3.11)")
@@ -306,14 +337,13 @@ def portable() -> int:
             f"OpenBLAS {lowest['blas']} ({LOWEST.name}/constraints.txt)")
         # the attack catalogue tests the grader's logic, once, in .venv; the nbgrader round
         # trip (tests/test_assignments.py) still runs here, at nbgrader's lowest version
-        start("lowest versions", [str(python_in(LOWEST)), "-m", "pytest", "-q", "-m",
-                                  "not browser", "--ignore=tests/test_grading_attacks.py",
-                                  "tests", *NOTEBOOK_TESTS], venv_env(LOWEST))
-    for name, (process, log) in processes.items():
-        code = process.wait()
-        failed += code != 0
+        run_logged("lowest versions", [str(python_in(LOWEST)), "-m", "pytest", "-q", "-m",
+                                       "not browser", "--ignore=tests/test_grading_attacks.py",
+                                       "tests", *NOTEBOOK_TESTS], venv_env(LOWEST))
+    for name, code, log in runs:
         print(log.read_text(), end="", flush=True)
         say(f"{name}: {'passed' if code == 0 else f'FAILED (exit {code})'}")
+        failed += code != 0
     return failed
 
 
@@ -339,10 +369,13 @@ def main(argv: list[str]) -> int:
     portable_too = argv[0] == "test" and "--portable" in argv[1:]
     command = command + arguments
     say(shown(command))
+    if not portable_too:
+        return subprocess.run(command, cwd=ROOT, env=venv_env()).returncode
+    other = Background(portable)  # the other environments, beside the main suite
     code = subprocess.run(command, cwd=ROOT, env=venv_env()).returncode
-    if portable_too:
-        code = max(code, portable())
-    return code
+    say(f"main suite: {'passed' if code == 0 else f'FAILED (exit {code})'}; "
+        "waiting for the other environments")
+    return max(code, other.result())
 
 
 if __name__ == "__main__":
