@@ -69,8 +69,10 @@ def venv_env(venv: Path = VENV, **extra: str) -> dict:
                 PATH=os.pathsep.join([str(bin_dir(venv)), os.environ.get("PATH", "")]), **extra)
 
 
-def run(command: list[str], cwd: Path = ROOT, venv: Path = VENV) -> None:
-    subprocess.run(command, cwd=cwd, check=True, env=venv_env(venv))
+def run(command: list[str], cwd: Path = ROOT, venv: Path = VENV, output=None) -> None:
+    """Run ``command`` in ``venv``; its output to ``output`` (a file) if given."""
+    subprocess.run(command, cwd=cwd, check=True, env=venv_env(venv), stdout=output,
+                   stderr=None if output is None else subprocess.STDOUT)
 
 
 def create_venv(venv: Path) -> None:
@@ -111,10 +113,12 @@ def lowest_constraints() -> list[str]:
     return [requirement.replace(">=", "==", 1) for requirement in declared]
 
 
-def ensure_environment(extras: list[str], venv: Path = VENV, lowest: bool = False) -> None:
+def ensure_environment(extras: list[str], venv: Path = VENV, lowest: bool = False,
+                       output=None) -> None:
     """Create ``venv`` if missing; (re)install the course when pyproject.toml or the extras changed.
 
     ``lowest``: every dependency at its lowest declared version (``lowest_constraints``).
+    ``output``: a file for pip's output (else the terminal).
     """
     if sys.version_info < (3, 10):  # noqa: UP036 -- this script must explain, not crash
         sys.exit(f"[course] Python >= 3.10 is needed, this is {sys.version.split()[0]}: "
@@ -142,12 +146,12 @@ def ensure_environment(extras: list[str], venv: Path = VENV, lowest: bool = Fals
         say(f"installing the course and its dependencies into {venv.name} "
             "(the first time takes a minute)")
     run([*pip(venv), "install", "--disable-pip-version-check", "--quiet", *options, "-e",
-         f".[{','.join(extras)}]"], venv=venv)
+         f".[{','.join(extras)}]"], venv=venv, output=output)
     if "instructor" in extras and (bin_dir(venv) / "nbgrader").exists():
         # nbgrader brings JupyterLab panels for instructors; students don't need them here.
         # An instructor turns them on with: .venv/bin/jupyter labextension enable @jupyter/nbgrader
         run([str(bin_dir(venv) / "jupyter"), "labextension", "disable", "--level=sys_prefix",
-             "@jupyter/nbgrader"], venv=venv)
+             "@jupyter/nbgrader"], venv=venv, output=output)
     stamp.write_text(json.dumps({"fingerprint": fingerprint, "extras": extras}))
 
 
@@ -308,8 +312,11 @@ def portable() -> int:
     .venv-lowest with every lowest declared version, where the unit tests run too. Prints
     their logs; returns the number of environments that failed."""
     LOWEST.mkdir(exist_ok=True)
-    # after .venv's install: two editable installs at once would both write cs551.egg-info
-    installing = Background(ensure_environment, ["dev", "instructor"], LOWEST, True)
+    # after .venv's install: two editable installs at once would both write cs551.egg-info;
+    # pip's output to a log, not into the main suite's
+    install_log = LOWEST / "install.log"
+    installing = Background(ensure_environment, ["dev", "instructor"], LOWEST, True,
+                            install_log.open("w"))
     runs: list[tuple[str, int, Path]] = []
 
     def run_logged(name: str, command: list[str], env: dict) -> None:
@@ -328,6 +335,7 @@ def portable() -> int:
     try:
         installing.result()
     except subprocess.CalledProcessError:
+        print(install_log.read_text(), end="", flush=True)
         say(f"the lowest declared versions do not install on Python {sys.version.split()[0]}; "
             "CI checks them on the Python it uses (3.11)")
         failed += 1
