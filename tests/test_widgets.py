@@ -4,6 +4,7 @@ import asyncio
 import base64
 import io
 import math
+import os
 import sys
 import threading
 import time
@@ -475,6 +476,23 @@ def test_threads_take_short_turns_with_the_gil_only_while_a_worker_computes():
     assert seen == [WORKER_SWITCH_INTERVAL] * 2 and WORKER_SWITCH_INTERVAL < before
     assert sys.getswitchinterval() == before
     cache.get((3.0,))  # computed in the caller's thread: no change
+    assert seen[-1] == before
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_a_worker_computes_at_the_lowest_cpu_priority_and_the_kernels_thread_keeps_its_own():
+    """Runs computed ahead yield a core to the kernel's thread, the server and the browser."""
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    before = niceness()
+    seen = []
+    cache = ResultCache(lambda x: seen.append(niceness()) or x, prefetch=True)
+    cache.ahead([(1,), (2,)])
+    assert cache.wait(timeout=30)
+    assert seen == [cs551_widgets.WORKER_NICE] * 2 and before < cs551_widgets.WORKER_NICE
+    assert niceness() == before and os.getpriority(os.PRIO_PROCESS, 0) == before
+    cache.get((3,))  # computed in the caller's thread: its priority is untouched
     assert seen[-1] == before
 
 
