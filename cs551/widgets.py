@@ -494,19 +494,6 @@ def kernel_idle() -> bool:
 
 WORKER_SWITCH_INTERVAL = 0.0005  # s; Python's default is 0.005
 WORKER_NICE = 19  # a ResultCache worker's CPU priority on Linux: the lowest
-
-
-def _lower_this_threads_priority() -> None:
-    """Give the calling thread (a ResultCache worker) the lowest CPU priority, nice
-    ``WORKER_NICE``, so that the kernel's own thread, the Jupyter server and the browser get a
-    core first when they need one: a move is not slowed down by runs computed ahead. Linux
-    only, where setpriority on a thread's id sets that thread alone (elsewhere it would name a
-    process). A thread cannot raise its priority back; the worker's thread ends with its work."""
-    if sys.platform.startswith("linux"):
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
-        except OSError:
-            pass
 _workers_computing = [0, 0.005]  # how many ResultCache workers compute now; the interval before
 _switch_lock = threading.Lock()
 
@@ -529,6 +516,19 @@ def _short_gil_turns() -> Iterator[None]:
             _workers_computing[0] -= 1
             if _workers_computing[0] == 0:
                 sys.setswitchinterval(_workers_computing[1])
+
+
+def _lower_this_threads_priority() -> None:
+    """Give the calling thread (a ResultCache worker) the lowest CPU priority, nice
+    ``WORKER_NICE``, so that the kernel's own thread, the Jupyter server and the browser get a
+    core first when they need one: a move is not slowed down by runs computed ahead. Linux
+    only, where setpriority on a thread's id sets that thread alone (elsewhere it would name a
+    process). A thread cannot raise its priority back; the worker's thread ends with its work."""
+    if sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
+        except OSError:
+            pass
 
 
 def _rounded(key: Hashable) -> Hashable:
