@@ -287,14 +287,14 @@ class Background(threading.Thread):
     """A function run in a thread; ``result()`` waits for it and returns its value (or raises
     its exception)."""
 
-    def __init__(self, function, *args):
+    def __init__(self, function):
         super().__init__(daemon=True)
-        self.function, self.args, self.value, self.error = function, args, None, None
+        self.function, self.value, self.error = function, None, None
         self.start()
 
     def run(self) -> None:
         try:
-            self.value = self.function(*self.args)
+            self.value = self.function()
         except BaseException as error:  # noqa: BLE001 -- handed to result()
             self.error = error
 
@@ -303,6 +303,10 @@ class Background(threading.Thread):
         if self.error is not None:
             raise self.error
         return self.value
+
+
+def verdict(code: int) -> str:
+    return "passed" if code == 0 else f"FAILED (exit {code})"
 
 
 def portable() -> int:
@@ -315,8 +319,12 @@ def portable() -> int:
     # after .venv's install: two editable installs at once would both write cs551.egg-info;
     # pip's output to a log, not into the main suite's
     install_log = LOWEST / "install.log"
-    installing = Background(ensure_environment, ["dev", "instructor"], LOWEST, True,
-                            install_log.open("w"))
+
+    def install() -> None:
+        with install_log.open("w") as output:
+            ensure_environment(["dev", "instructor"], LOWEST, lowest=True, output=output)
+
+    installing = Background(install)
     runs: list[tuple[str, int, Path]] = []
 
     def run_logged(name: str, command: list[str], env: dict) -> None:
@@ -325,8 +333,7 @@ def portable() -> int:
         with log.open("w") as out:
             code = subprocess.run(command, cwd=ROOT, env=env, stdout=out,
                                   stderr=subprocess.STDOUT).returncode
-        say(f"{name}: {'passed' if code == 0 else f'FAILED (exit {code})'}, "
-            "its log follows the main suite's output")
+        say(f"{name}: {verdict(code)}, its log follows the main suite's output")
         runs.append((name, code, log))
 
     run_logged("generic kernels", [str(PYTHON), "-m", "pytest", "-q", *NOTEBOOK_TESTS],
@@ -350,7 +357,7 @@ def portable() -> int:
                                        "tests", *NOTEBOOK_TESTS], venv_env(LOWEST))
     for name, code, log in runs:
         print(log.read_text(), end="", flush=True)
-        say(f"{name}: {'passed' if code == 0 else f'FAILED (exit {code})'}")
+        say(f"{name}: {verdict(code)}")
         failed += code != 0
     return failed
 
@@ -381,8 +388,7 @@ def main(argv: list[str]) -> int:
         return subprocess.run(command, cwd=ROOT, env=venv_env()).returncode
     other = Background(portable)  # the other environments, beside the main suite
     code = subprocess.run(command, cwd=ROOT, env=venv_env()).returncode
-    say(f"main suite: {'passed' if code == 0 else f'FAILED (exit {code})'}; "
-        "waiting for the other environments")
+    say(f"main suite: {verdict(code)}; waiting for the other environments")
     return max(code, other.result())
 
 
