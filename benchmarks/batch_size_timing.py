@@ -8,8 +8,9 @@ of ``cs551.topics.minibatches``:
 1. ``core_use``: for the minibatch gradient of a 256 -> 256 -> 10 network (random
    inputs) and of the course's digits network 64 -> 32 -> 10, at each batch size n
    with BLAS capped at 1 and at 2 threads: process CPU time / wall time (cores kept
-   busy), the helper threads' CPU time over the main thread's (0: BLAS kept the work
-   on one core), wall time per example, and the speed-up of 2 threads over 1.
+   busy), the helper threads' CPU time per call over the call's CPU time on one
+   thread (0: BLAS kept the work on one core), wall time per example, and the
+   speed-up of 2 threads over 1.
 2. ``scan_batch_sizes``: time per example at p - 4 .. p + 4 around powers of two p
    (one BLAS thread), each power against the straight-line trend of its neighbours,
    with the neighbours' scatter (the noise) and the verdict
@@ -17,8 +18,8 @@ of ``cs551.topics.minibatches``:
 
 Every figure is a median of repeats, but the machine's load moves them: the load
 average is printed before and after. On a machine busy with other programs the
-helper share stays meaningful while the speed-up does not (two threads can then be
-far slower than one).
+helper share stays above 0 where BLAS splits the work (it falls to the helper's own
+part of the products), while the speed-up can drop far below 1.
 """
 
 from __future__ import annotations

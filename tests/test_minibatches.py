@@ -150,24 +150,26 @@ def _blas_threads_are_controllable() -> bool:
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: there is no other core to use")
 def test_blas_puts_a_large_batch_on_two_cores_and_a_single_example_on_one():
     """The slide's 'multicore architectures are underutilized by small batches', measured
-    by who does the work, not by speed: the CPU time of BLAS's helper thread relative to
-    the main thread's. Unlike the speed-up, that ratio does not depend on the machine's
-    load (on the 2-core development machine the speed-up of 2 threads at n = 1024 ranged
-    0.23-0.46 under load, 1.4 when quiet; the helper share stayed within 0.92-1.08).
+    by who does the work, not by speed: the CPU time of BLAS's helper thread per call,
+    relative to what the call costs on one thread. When BLAS splits the products the helper
+    does its part of them however busy the machine is; the speed-up, and the helper's time
+    relative to the main thread's, do not survive load (on the 2-core machine, beside two to
+    four busy loops, OpenBLAS 0.3.21's helper took 0.18-0.32 of the one-thread work at
+    n = 1024 while its time over the main thread's fell to 0.14 in a CI run; 0.8-1.1 quiet).
 
     Where BLAS starts splitting a product depends on its version: OpenBLAS 0.3.21 (numpy
     1.24's, the lowest declared version) already splits one example's 1 x 256 by 256 x 256
     products, 0.3.31 does not. With 64-wide layers both keep one example on one core and
-    split 1024 examples (helper share 0.00 at n = 1 to 64, 0.95-1.0 at n = 1024, in both)."""
+    split 1024 examples (helper share 0.00 at n = 1 to 64 in both)."""
     if not _blas_threads_are_controllable():
         pytest.skip("threadpoolctl finds no BLAS library whose threads it can cap")
     J, theta = mb.wide_classifier(width=64)
     use = mb.core_use(J, theta, [1, 1024], threads=(1, 2), seconds=0.03, repeats=5)
-    assert np.all(use.helper_share[1] < 0.1)  # the control: one thread, nothing elsewhere
-    assert use.helper_share[2][0] < 0.1  # one example: BLAS does not split the products
-    # 1024 examples: the helper does a real share of the work (about as much as the main
-    # thread on a quiet machine; 0.35-0.44 with OpenBLAS 0.3.21 beside two busy loops)
-    assert use.helper_share[2][1] > 0.2
+    assert np.all(use.helper_share[1] < 0.05)  # the control: one thread, nothing elsewhere
+    assert use.helper_share[2][0] < 0.05  # one example: BLAS does not split the products
+    # 1024 examples: the helper does its part of the products (about a quarter of the work
+    # here), and on a quiet machine spins through the rest
+    assert use.helper_share[2][1] > 0.1
 
 
 def test_core_use_bookkeeping():

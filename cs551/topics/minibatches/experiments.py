@@ -207,9 +207,13 @@ class CoreUse:
 
     Each array has one entry per batch size (the median over the repeats):
     ``cores_busy`` is process CPU time / wall time (1: one core busy, 2: two);
-    ``helper_share`` is the CPU time of the process's other threads (BLAS's helpers)
-    over the main thread's: 0 when BLAS does not split the work. Both count the time
-    a helper thread spends waiting for its next piece of work (OpenBLAS spins).
+    ``helper_share`` is the CPU time per call of the process's other threads (BLAS's
+    helpers) over the CPU time per call of the whole process with the fewest threads
+    (with 1 thread: what the call's work costs): 0 when BLAS does not split the work,
+    at least the helpers' part of the products when it does, however busy the machine
+    (the main thread's own CPU time is not in it: it grows while the main thread spins,
+    waiting for a helper the machine's load has delayed). Both count the time a helper
+    thread spends waiting for its next piece of work (OpenBLAS spins).
     """
 
     batch_sizes: np.ndarray
@@ -257,16 +261,18 @@ def core_use(objective: MinibatchObjective, theta: np.ndarray, batch_sizes,
             previous = k
             with _blas_threads(k):
                 samples[k].append([_cpu_and_wall(objective, theta, idx, seconds) for idx in idxs])
-    medians = {k: np.median(np.array(samples[k]), axis=0) for k in threads}  # (sizes, 3)
+    medians = {k: np.median(np.array(samples[k]), axis=0) for k in threads}  # (sizes, 4)
+    one_thread_cpu = np.maximum(medians[min(threads)][:, 3], 1e-12)  # the work, per call
     return CoreUse(sizes, threads,
                    cores_busy={k: medians[k][:, 0] for k in threads},
-                   helper_share={k: medians[k][:, 1] for k in threads},
+                   helper_share={k: medians[k][:, 1] / one_thread_cpu for k in threads},
                    seconds_per_example={k: medians[k][:, 2] / sizes for k in threads})
 
 
 def _cpu_and_wall(objective: MinibatchObjective, theta: np.ndarray, idx: np.ndarray,
-                  seconds: float) -> tuple[float, float, float]:
-    """(process CPU / wall, other threads' CPU / this thread's CPU, wall seconds per call)."""
+                  seconds: float) -> tuple[float, float, float, float]:
+    """Per call: (process CPU / wall, other threads' CPU seconds, wall seconds, process CPU
+    seconds)."""
     start = time.perf_counter()
     objective.batch_grad(theta, idx)  # warms the caches up and tells how long a call takes
     calls = max(int(seconds / max(time.perf_counter() - start, 1e-7)), 1)
@@ -276,7 +282,7 @@ def _cpu_and_wall(objective: MinibatchObjective, theta: np.ndarray, idx: np.ndar
     wall = time.perf_counter() - wall
     cpu, mine = time.process_time() - cpu, time.thread_time() - mine
     helpers = max(cpu - mine, 0.0)  # the clocks tick separately: never below 0
-    return cpu / wall, helpers / max(mine, 1e-9), wall / calls
+    return cpu / wall, helpers / calls, wall / calls, cpu / calls
 
 
 @dataclass

@@ -45,9 +45,10 @@ def plot_core_use(use, fig=None):
     """``core_use``: the helper threads' share, the cores kept busy and the speed-up, by n.
 
     Three panels against the batch size n (log axis): the CPU time of BLAS's helper
-    threads over the main thread's (0: the work stays on one core), process CPU time
-    over wall time (how many cores are busy) for each thread cap, and the wall-time
-    speed-up of the most threads over the fewest (1: no gain; below 1: slower).
+    threads per call over the call's CPU time on the fewest threads (0: the work stays on
+    one core), process CPU time over wall time (how many cores are busy) for each thread
+    cap, and the wall-time speed-up of the most threads over the fewest (1: no gain;
+    below 1: slower).
     """
     if fig is None:
         fig = plt.figure(figsize=(10.5, 3.4), layout="constrained")
@@ -62,7 +63,7 @@ def plot_core_use(use, fig=None):
     ax_speed.plot(n, use.speedup, marker="o", color="C2")
     ax_speed.axhline(1, color="k", linestyle=":", linewidth=1)  # no gain
     top = max(use.threads) + 0.2
-    ax_share.set(ylabel="helper threads' CPU / main thread's",
+    ax_share.set(ylabel="helper CPU / one-thread CPU",
                  title="work on the other core", ylim=(-0.05, None))
     ax_busy.set(ylabel="process CPU time / wall time", title="cores kept busy", ylim=(0, top))
     ax_speed.set(ylabel=f"wall time, {min(use.threads)} / {max(use.threads)} threads",
