@@ -1,5 +1,6 @@
 """Notebook 05: stochastic gradient descent -- schedules, Robbins-Monro, the noise ball."""
 
+import copy
 import math
 
 import matplotlib.pyplot as plt
@@ -638,15 +639,31 @@ def test_explorer_schedules_and_batch_size(explorer):
                                           (1.0, "1/k"), (2.5, "constant")])
 def test_explorer_runs_replay_the_minibatches_a_fresh_draw_gives(explorer, batch_size, lr,
                                                                   schedule):
-    """The stream is drawn once per batch size; a run on it is the run of a fresh objective."""
+    """The stream is drawn once per batch size; a run on it is the run of a fresh objective
+    (to round-off: g_B = H_B theta - b_B sums in another order than X_B^T (X_B theta - y_B))."""
     f = explorer.objective
     fresh = LeastSquares(f.X, f.y, batch_size=batch_size, seed=f.seed)
     want, want_diverged = sgd.iterates(SGD(explorer.schedule(lr, schedule, 300)), fresh,
                                        explorer.start, 300)
     thetas, diverged, examples = explorer._run(lr, schedule, batch_size, 300)
-    assert np.array_equal(thetas, want) and diverged == want_diverged
+    assert thetas.shape == want.shape and diverged == want_diverged
+    scale = np.abs(want).max(axis=1, keepdims=True)  # a diverging run grows to 1e8
+    assert np.all(np.abs(thetas - want) <= 1e-12 * scale)
     assert examples == fresh.examples_seen
-    assert explorer.batches(batch_size) is explorer.batches(batch_size)  # drawn once
+    assert explorer.stream(batch_size) is explorer.stream(batch_size)  # drawn once
+    assert explorer.batches(batch_size) is explorer.stream(batch_size).batches
+
+
+def test_a_replayed_minibatch_gradient_is_its_quadratics(explorer):
+    """g_B = H_B theta - b_B is X_B^T (X_B theta - y_B) / n, and H_B the minibatch Hessian."""
+    stream = copy.copy(explorer.stream(5))
+    stream.reset()
+    theta = np.array([0.3, -1.2])
+    for k in range(3):
+        g, idx = stream.grad(theta), stream.batches[k]
+        np.testing.assert_allclose(g, stream.batch_grad(theta, idx), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(stream.hess(theta), stream.batch_hess(theta, idx), rtol=1e-12)
+    assert stream.examples_seen == 15 and explorer.stream(5).next == 0  # the copy moved alone
 
 
 def test_a_replayed_stream_says_when_it_runs_out(explorer):

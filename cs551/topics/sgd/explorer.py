@@ -5,6 +5,7 @@ Built on ``cs551.widgets.Explorer`` (a cached figure, blitted into an ``ipywidge
 
 from __future__ import annotations
 
+import copy
 import threading
 
 import ipywidgets as widgets
@@ -23,27 +24,39 @@ from .experiments import first_order_msd, gradient_covariance, iterates
 
 class Replayed(LeastSquares):
     """Least squares whose minibatch gradients take their minibatches from a list drawn once
-    (``batches``: index arrays of one size), in order, starting over at each ``reset()``.
+    (``batches``: index arrays of one size n), in order, starting over at each ``reset()``.
 
-    With the list a ``LeastSquares`` of the same seed drew, a run gives the same iterates:
-    only the drawing (``Generator.choice``, half of a step's time) is not repeated.
+    With the list a ``LeastSquares`` of the same seed drew, a run takes the same minibatches
+    and gives the same iterates (to round-off). Each minibatch's loss is a quadratic,
+
+        J_B(theta) = 1/(2n) ||X_B theta - y_B||^2 = 1/2 theta^T H_B theta - b_B^T theta + const,
+        H_B = X_B^T X_B / n,   b_B = X_B^T y_B / n,
+
+    so its gradient g_B = H_B theta - b_B takes two small products per step. ``H_B`` and
+    ``b_B`` are computed for the whole list at once, here; ``copy.copy`` of a stream is a
+    fresh run over the same minibatches (its own position, the arrays shared).
     """
 
     def __init__(self, X, y, batches: list[np.ndarray], seed: int = 0):
         self.batches = batches
         super().__init__(X, y, batch_size=len(batches[0]), seed=seed)
+        rows = self.X[np.array(batches)]  # (steps, n, d): X_B of every step
+        n = self.batch_size
+        self.H_B = np.einsum("kni,knj->kij", rows, rows) / n  # X_B^T X_B / n
+        self.b_B = np.einsum("kni,kn->ki", rows, self.y[np.array(batches)]) / n  # X_B^T y_B / n
 
     def reset(self) -> None:
         super().reset()
         self.next = 0
 
-    def sample(self) -> np.ndarray:
-        if self.next == len(self.batches):
+    def grad(self, theta):
+        k = self.next
+        if k == len(self.batches):
             raise ValueError(f"steps must be at most {len(self.batches)}, the minibatches "
-                             f"drawn, got step {self.next + 1}")
-        batch = self.batches[self.next]
-        self.next += 1
-        return batch
+                             f"drawn, got step {k + 1}")
+        self.next, self._batch = k + 1, self.batches[k]
+        self.examples_seen += self.batch_size
+        return self.H_B[k] @ theta - self.b_B[k]  # g_B = H_B theta - b_B
 
 
 class SGDExplorer(Explorer):
@@ -60,7 +73,7 @@ class SGDExplorer(Explorer):
     on its own copy of the objective (same seed, so the same minibatches); in a kernel the
     settings one slider step away are run ahead while the kernel is idle (``prefetch``).
     The minibatches depend on the batch size alone, not on eps or the schedule: each batch
-    size's stream is drawn once (``batches``) and every run replays it, the same indices
+    size's stream is drawn once (``stream``) and every run replays it, the same indices
     in the same order as a fresh draw (``Replayed``).
     """
 
@@ -87,7 +100,7 @@ class SGDExplorer(Explorer):
         self.start = self.theta_star + np.array([-1.6, 1.2])
         self._covariances: dict[int, np.ndarray] = {}
         self._max_steps = max_steps
-        self._streams: dict[int, list[np.ndarray]] = {}
+        self._streams: dict[int, Replayed] = {}
         self._streams_lock = threading.Lock()
         self.cache = ResultCache(self._run, prefetch=prefetch, limit=1000)
         self.thetas = np.empty((0, 2))  # the iterates now shown
@@ -143,15 +156,20 @@ class SGDExplorer(Explorer):
                 self.objective, self.theta_star, batch_size)
         return first_order_msd(self.H, self._covariances[batch_size], lr)
 
-    def batches(self, batch_size: int) -> list[np.ndarray]:
+    def stream(self, batch_size: int) -> Replayed:
         """The minibatches B_0, B_1, ... that SGD draws at this batch size (``max_steps`` of
-        them, from the objective's seed), drawn on first use."""
+        them, from the objective's seed) as a ``Replayed`` objective, made on first use."""
         with self._streams_lock:  # runs in the worker thread and in the kernel's may ask at once
             if batch_size not in self._streams:
                 f = self.objective
                 fresh = LeastSquares(f.X, f.y, batch_size=batch_size, seed=f.seed)
-                self._streams[batch_size] = [fresh.sample() for _ in range(self._max_steps)]
+                batches = [fresh.sample() for _ in range(self._max_steps)]
+                self._streams[batch_size] = Replayed(f.X, f.y, batches, seed=f.seed)
             return self._streams[batch_size]
+
+    def batches(self, batch_size: int) -> list[np.ndarray]:
+        """The minibatches' index arrays (``stream``)."""
+        return self.stream(batch_size).batches
 
     def _run(self, lr: float, schedule: str, batch_size: int, steps: int):
         """(iterates, diverged, examples processed) of one setting, on a fresh copy of the
@@ -160,7 +178,7 @@ class SGDExplorer(Explorer):
         if batch_size == f.m:  # the full batch: batch gradient descent
             objective = LeastSquares(f.X, f.y, batch_size=None, seed=f.seed)
         else:
-            objective = Replayed(f.X, f.y, self.batches(batch_size), seed=f.seed)
+            objective = copy.copy(self.stream(batch_size))  # its own position in the stream
         thetas, diverged = iterates(SGD(self.schedule(lr, schedule, steps)), objective,
                                     self.start, steps)
         return thetas, diverged, objective.examples_seen
