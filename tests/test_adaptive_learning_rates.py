@@ -12,7 +12,7 @@ from cs551.objectives import (
     ill_conditioned_quadratic,
     random_quadratic,
 )
-from cs551.optim import SGD, AdaGrad, Adam, RMSProp, RMSPropNesterov, minimize
+from cs551.optim import SGD, AdaGrad, Adam, RMSProp, RMSPropNesterov, Run, inverse_decay, minimize
 from cs551.topics.adaptive_learning_rates import (
     AdaptiveExplorer,
     TorchAdagrad,
@@ -111,6 +111,21 @@ def test_record_keeps_the_rates_of_every_step_and_the_same_path_as_minimize():
     # the flat direction gets the larger rate: |g_2| / |g_1| = kappa |theta_2| / |theta_1| at step 1
     np.testing.assert_allclose(run.rates[0, 0] / run.rates[0, 1], 100 / 9, rtol=1e-5)  # delta
     assert np.all(run.rates[:, 0] > 2 * run.rates[:, 1])
+
+
+@pytest.mark.parametrize("opt", [AdaGrad(0.5), RMSProp(inverse_decay(0.1, 5), rho=0.8),
+                                 RMSPropNesterov(0.05, 0.9, momentum=0.9), Adam(0.1)],
+                         ids=["AdaGrad", "RMSProp, a schedule", "RMSProp + Nesterov", "Adam"])
+def test_record_computes_each_steps_effective_lr_after_the_run(opt):
+    """record keeps each step's r and computes the rates at the end: the same numbers as
+    effective_lr on the optimizer's state after every step, also with 0 steps."""
+    f = ill_conditioned_quadratic(20)
+    run, want = Run(opt, f, f.start, 30), []
+    for k, _, _ in run:
+        if k:
+            want.append(effective_lr(opt, run.state))
+    np.testing.assert_array_equal(record(opt, f, f.start, 30).rates, want)
+    assert record(opt, f, f.start, 0).rates.shape == (0, 2)
 
 
 def test_effective_lr_refuses_optimizers_without_an_accumulator():

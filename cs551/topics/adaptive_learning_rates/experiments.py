@@ -55,32 +55,42 @@ def effective_lr(optimizer: Optimizer, state: State) -> np.ndarray:
     """
     if not hasattr(state, "r"):
         raise ValueError(f"optimizer must keep a squared-gradient accumulator r, got {optimizer!r}")
-    r, lr = state.r, optimizer.lr_at(max(state.k - 1, 0))
+    return _effective_lrs(optimizer, state.r, [state.k])[0]
+
+
+def _effective_lrs(optimizer: Optimizer, r: np.ndarray, ks) -> np.ndarray:
+    """``effective_lr`` after each of the steps ``ks``, from their accumulators r (one row each)."""
+    r = np.reshape(r, (len(ks), np.shape(r)[-1]))
+
+    def column(values) -> np.ndarray:  # one value per step, against r's rows
+        return np.array(list(values), dtype=float).reshape(-1, 1)
+
+    lr = column(optimizer.lr_at(max(k - 1, 0)) for k in ks)  # eps of the step taken
     if isinstance(optimizer, AdaGrad):
         return lr / (optimizer.delta + np.sqrt(r))  # eps / (delta + sqrt(r))
     if isinstance(optimizer, RMSProp | RMSPropNesterov):
         return lr / np.sqrt(optimizer.delta + r)  # eps / sqrt(delta + r)
     if isinstance(optimizer, Adam):
-        t = max(state.k, 1)
-        r_hat = r / (1 - optimizer.beta2**t)
-        return lr / ((np.sqrt(r_hat) + optimizer.delta) * (1 - optimizer.beta1**t))
+        t = [max(k, 1) for k in ks]
+        r_hat = r / column(1 - optimizer.beta2**j for j in t)
+        return lr / ((np.sqrt(r_hat) + optimizer.delta) * column(1 - optimizer.beta1**j for j in t))
     raise ValueError(f"optimizer must be AdaGrad, RMSProp, RMSPropNesterov or Adam, "
                      f"got {optimizer!r}")
 
 
 class _Recording(Optimizer):
-    """An adaptive optimizer that writes down its effective rates after every step."""
+    """An adaptive optimizer that writes down its accumulator r after every step."""
 
     def __init__(self, optimizer: Optimizer):
-        self.optimizer, self.rates = optimizer, []
+        self.optimizer, self.accumulators = optimizer, []
 
     def init(self, theta):
-        self.rates = []
+        self.accumulators = []
         return self.optimizer.init(theta)
 
     def step(self, objective, theta, state):
         self.optimizer.step(objective, theta, state)
-        self.rates.append(effective_lr(self.optimizer, state))
+        self.accumulators.append(state.r.copy())
 
 
 @dataclass
@@ -100,7 +110,9 @@ def record(optimizer: Optimizer, objective: Objective, theta0: np.ndarray,
     recording = _Recording(optimizer)
     effective_lr(optimizer, optimizer.init(np.zeros(objective.dim)))  # fail early if no r
     trajectory = minimize(recording, objective, theta0, steps)
-    rates = np.array(recording.rates[:trajectory.steps]).reshape(trajectory.steps, objective.dim)
+    accumulators = np.reshape(recording.accumulators[:trajectory.steps],
+                              (trajectory.steps, objective.dim))
+    rates = _effective_lrs(optimizer, accumulators, range(1, trajectory.steps + 1))
     trajectory.optimizer = optimizer
     return AdaptiveRun(trajectory, rates)
 

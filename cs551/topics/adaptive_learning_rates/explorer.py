@@ -127,7 +127,8 @@ class AdaptiveExplorer(Explorer):
             # RMSProp rattles across a valley, chaotically: print only the digits that every
             # machine's round-off agrees on
             end = "diverged" if run.diverged else f"f = {run.value:.2g}"
-            rows.append(Row(method, f"{end}, theta = {np.round(run.theta, 1) + 0.0}"))
+            theta = ", ".join(f"{round(float(x), 1) + 0.0:.1f}" for x in run.theta)  # no -0.0
+            rows.append(Row(method, f"{end}, theta = ({theta})"))
         for (method, c), line in self.rates.items():
             rates = self.runs[method].rates
             line.set_data(np.arange(1, len(rates) + 1), rates[:, c])
