@@ -1,9 +1,9 @@
 """Slider-update latency of every explorer in the course, measured inside a real kernel.
 
-    python benchmarks/widget_latency.py [--moves 50]
+    python benchmarks/widget_latency.py [--moves 50] [--rounds 5]
 
-Starts an IPython kernel of this environment (as a notebook would), builds each
-explorer there, moves one of its sliders ``--moves`` times through its range by
+Starts an IPython kernel of this environment (as a notebook would), builds every
+explorer there, moves one slider of each ``--moves`` times through its range by
 setting ``control.value`` (what a slider drag does on the kernel side: the
 callback re-runs the optimizers, redraws and encodes the PNG) and prints the
 time of the first move after the explorer was built, then the median and 95th
@@ -15,6 +15,11 @@ spot: nothing is prefetched in idle time (the kernel is busy), and a cached run 
 the loop has visited before. For reference, the last row re-plots naively on every move
 (new figure, contours, trajectory, PNG with a tight bounding box), which is what an
 ``interact`` with ``plt.show()`` costs.
+
+The moves are made in ``--rounds`` rounds, each explorer taking its next share of moves in
+turn: on a shared machine the same work can take twice as long for a few seconds (seen on the
+development machine: one run of 100 optimizer steps took 1.5-5.6 ms, median 3.0, over 30 s),
+and a whole explorer's moves in one stretch would then catch such a spell alone.
 """
 
 from __future__ import annotations
@@ -111,28 +116,42 @@ BASELINE = ("baseline: naive re-plot per move", "explorer = None\n" + NAIVE, "na
 MEASURE = """
 import json, time
 import numpy as np
-MOVES = {moves}
-{setup}
-rendered = [0]
-counting = hasattr(globals().get("explorer"), "_picture")  # not the naive row, not before 0a3fec5
-if counting:  # count the pictures rendered: a move that renders none is a revisit
-    picture = explorer._picture
-    def counted():
-        rendered[0] += 1
-        return picture()
-    explorer._picture = counted
-times, drawn = [], []
-for value in {values}:
-    before = rendered[0]
-    start = time.perf_counter()
-    {move}
-    times.append(time.perf_counter() - start)
-    drawn.append(rendered[0] > before or not counting)
-new = [t for t, d in zip(times[1:], drawn[1:]) if d]
-old = [t for t, d in zip(times[1:], drawn[1:]) if not d]
-print(json.dumps([times[0], float(np.median(times[1:])), float(np.percentile(times[1:], 95)),
-                  float(np.median(new)) if new else None, len(new),
-                  float(np.median(old)) if old else None, len(old)]))
+MOVES, ROUNDS = {moves}, {rounds}
+cases = json.loads({cases!r})  # [name, setup code, move code, values code]
+built = []
+for name, setup, move, values in cases:
+    space = {{"np": np, "MOVES": MOVES}}
+    exec(setup, space)
+    explorer = space.get("explorer")
+    rendered = [0]
+    if hasattr(explorer, "_picture"):  # count the pictures: a move that renders none is a revisit
+        def counted(picture=explorer._picture, rendered=rendered):
+            rendered[0] += 1
+            return picture()
+        explorer._picture = counted
+    built.append((space, compile(move, name, "exec"), eval(values, space), rendered,
+                  hasattr(explorer, "_picture")))
+# every explorer's moves in ROUNDS chunks, the explorers taken in turn: a slow spell of the
+# machine (seconds long on a shared VM) falls on all of them alike, not on one
+times = [[] for _ in built]
+drawn = [[] for _ in built]
+for r in range(ROUNDS):
+    for i, (space, move, values, rendered, counting) in enumerate(built):
+        for value in values[r * MOVES // ROUNDS:(r + 1) * MOVES // ROUNDS]:
+            space["value"] = value
+            before = rendered[0]
+            start = time.perf_counter()
+            exec(move, space)
+            times[i].append(time.perf_counter() - start)
+            drawn[i].append(rendered[0] > before or not counting)
+rows = []
+for t, d in zip(times, drawn):
+    new = [x for x, y in zip(t[1:], d[1:]) if y]
+    old = [x for x, y in zip(t[1:], d[1:]) if not y]
+    rows.append([t[0], float(np.median(t[1:])), float(np.percentile(t[1:], 95)),
+                 float(np.median(new)) if new else None, len(new),
+                 float(np.median(old)) if old else None, len(old)])
+print(json.dumps(rows))
 """
 
 
@@ -156,6 +175,9 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--moves", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="the moves of each explorer are split into this many chunks, the "
+                             "explorers taking turns")
     args = parser.parse_args()
     apply_kernel_env()
     with tempfile.TemporaryDirectory() as sockets:
@@ -165,16 +187,17 @@ def main() -> None:
         client.start_channels()
         client.wait_for_ready(timeout=60)
         try:
+            cases = [(name, f"{build}\ncontrol = explorer.controls[{slider!r}]",
+                      "control.value = value", values)
+                     for name, (build, slider, values) in EXPLORERS.items()]
+            cases.append(BASELINE)
+            code = MEASURE.format(moves=args.moves, rounds=args.rounds,
+                                  cases=json.dumps(cases))
+            rows = json.loads(run_in_kernel(client, code).strip().splitlines()[-1])
             print(f"{'explorer':48} {'first ms':>9} {'median ms':>10} {'p95 ms':>7}"
                   f" {'drawn: median ms (n)':>21} {'remembered: median ms (n)':>26}"
-                  f"   ({args.moves} moves)")
-            rows = [(name, f"{build}\ncontrol = explorer.controls[{slider!r}]",
-                     "control.value = value", values)
-                    for name, (build, slider, values) in EXPLORERS.items()]
-            for name, setup, move, values in [*rows, BASELINE]:
-                code = MEASURE.format(moves=args.moves, setup=setup, move=move, values=values)
-                first, median, p95, *split = json.loads(
-                    run_in_kernel(client, code).strip().splitlines()[-1])
+                  f"   ({args.moves} moves in {args.rounds} rounds)")
+            for (name, *_), (first, median, p95, *split) in zip(cases, rows, strict=True):
                 drawn, again = (f"{ms * 1e3:.1f} ({n})" if n else "-"
                                 for ms, n in (split[:2], split[2:]))
                 print(f"{name:48} {first * 1e3:9.1f} {median * 1e3:10.1f} {p95 * 1e3:7.1f}"
