@@ -499,24 +499,26 @@ def test_explorer_trains_a_new_pair_once_and_caches_it():
 
 @pytest.fixture
 def gated_training(monkeypatch):
-    """``digits_run`` made to wait for ``gate`` before it trains; ``trained`` lists its calls."""
-    gate, trained = threading.Event(), []
+    """``digits_run`` made to wait for ``gate`` before it trains; ``trained`` lists its calls,
+    and ``entered`` is set once a call waits at the gate."""
+    gate, entered, trained = threading.Event(), threading.Event(), []
     real_train = bn_explorer.digits_run
 
     def train(depth, lr, batchnorm, **kwargs):
+        entered.set()
         assert gate.wait(timeout=60)
         trained.append((depth, lr, batchnorm))
         return real_train(depth, lr, batchnorm, **kwargs)
 
     monkeypatch.setattr(bn_explorer, "digits_run", train)
-    return gate, trained
+    return gate, entered, trained
 
 
 def test_explorer_says_it_is_training_and_stays_responsive_meanwhile(gated_training):
     """A move to an untrained pair returns at once with "training…" in the status and the
     picture (no stale curves); a move to a cached pair meanwhile is drawn at once, and the
     training, when done, does not overwrite it."""
-    gate, trained = gated_training
+    gate, _, trained = gated_training
     explorer = BatchNormExplorer(depth=2, lr=0.1, steps=20, runs=_runs_of(2, 0.1))
     cached = bytes(explorer.image.value)
     explorer.controls["depth"].value = 4  # returns while the worker waits at the gate
@@ -536,9 +538,13 @@ def test_explorer_says_it_is_training_and_stays_responsive_meanwhile(gated_train
 def test_a_drag_across_untrained_pairs_trains_only_where_it_stops(gated_training):
     """Values in quick succession: the pair in training finishes, the ones passed over are
     skipped, and the picture settles on the pair the slider stopped at."""
-    gate, trained = gated_training
+    gate, entered, trained = gated_training
     explorer = BatchNormExplorer(depth=2, lr=0.1, steps=20, runs=_runs_of(2, 0.1))
-    for lr in (0.3, 1.0, 3.0, 1.0):  # the worker is held on 0.3 meanwhile
+    explorer.controls["lr"].value = 0.3
+    # the worker starts on 0.3 and is held there while the slider moves on (it runs at the
+    # lowest CPU priority: on a busy machine it may start after the next moves, unless awaited)
+    assert entered.wait(timeout=60)
+    for lr in (1.0, 3.0, 1.0):
         explorer.controls["lr"].value = lr
     gate.set()
     assert explorer.cache.wait(timeout=60)
