@@ -123,14 +123,13 @@ for name, setup, move, values in cases:
     space = {{"np": np, "MOVES": MOVES}}
     exec(setup, space)
     explorer = space.get("explorer")
-    rendered = [0]
-    if hasattr(explorer, "_picture"):  # count the pictures: a move that renders none is a revisit
+    rendered, counting = [0], hasattr(explorer, "_picture")  # not the naive row
+    if counting:  # count the pictures: a move that renders none is a revisit
         def counted(picture=explorer._picture, rendered=rendered):
             rendered[0] += 1
             return picture()
         explorer._picture = counted
-    built.append((space, compile(move, name, "exec"), eval(values, space), rendered,
-                  hasattr(explorer, "_picture")))
+    built.append((space, compile(move, name, "exec"), eval(values, space), rendered, counting))
 # every explorer's moves in ROUNDS chunks, the explorers taken in turn: a slow spell of the
 # machine (seconds long on a shared VM) falls on all of them alike, not on one
 times = [[] for _ in built]

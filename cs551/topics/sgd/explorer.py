@@ -40,10 +40,10 @@ class Replayed(LeastSquares):
     def __init__(self, X, y, batches: list[np.ndarray], seed: int = 0):
         self.batches = batches
         super().__init__(X, y, batch_size=len(batches[0]), seed=seed)
-        rows = self.X[np.array(batches)]  # (steps, n, d): X_B of every step
-        n = self.batch_size
+        idx = np.array(batches)  # (steps, n)
+        rows, n = self.X[idx], self.batch_size  # rows: (steps, n, d), X_B of every step
         self.H_B = np.einsum("kni,knj->kij", rows, rows) / n  # X_B^T X_B / n
-        self.b_B = np.einsum("kni,kn->ki", rows, self.y[np.array(batches)]) / n  # X_B^T y_B / n
+        self.b_B = np.einsum("kni,kn->ki", rows, self.y[idx]) / n  # X_B^T y_B / n
 
     def reset(self) -> None:
         super().reset()
