@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from cs551.objectives import Cliff, LeastSquares, Quadratic, Rosenbrock
+from cs551.objectives import Cliff, GradientOracle, LeastSquares, Quadratic, Rosenbrock
 from cs551.optim import (
     SGD,
     AdaGrad,
@@ -230,6 +230,29 @@ def test_diverged_is_the_rule_its_docstring_states(theta, value, blowup):
                 or norm > blowup or (value is not None and abs(value) > 1e9))
     with np.errstate(over="ignore"):
         assert diverged(theta, value, blowup=blowup, value_limit=1e9) == expected
+
+
+@pytest.mark.parametrize("script, blowup", [
+    ([np.inf, 1.0, np.inf, 1.0], 1e8),  # f(theta_0) infinite: the value limit is too
+    ([1.0, 2.0, np.nan, 1.0], 1e8),
+    ([1.0, 1e8, 1e8 * (1 + 1e-15), 1.0], 1.0e8),  # just past the value limit 1e8
+    ([-1.0, 5.0, -1e8, 1.0], 1e8),  # at the limit is not past it
+    ([1.0] * 9, 5.5),  # ||theta_6|| = 6 > blowup
+])
+def test_the_run_loop_stops_where_diverged_says(script, blowup):
+    """Run checks the common case quickly and the full rule only when it fails: it stops at
+    the first step that ``diverged`` flags, and shows that step only when it is finite."""
+    f = GradientOracle(lambda theta: np.array([-1.0]), dim=1,  # SGD(1): theta_k = k
+                       value=lambda theta: script[min(int(theta[0]), len(script) - 1)])
+    run = minimize(SGD(1.0), f, [0.0], len(script) + 3, blowup=blowup)
+    limit = blowup * max(1.0, abs(script[0]))
+    flagged = [k for k in range(1, len(script) + 3) if diverged(
+        np.array([float(k)]), script[min(k, len(script) - 1)], blowup=blowup, value_limit=limit)]
+    assert run.diverged == bool(flagged)
+    if flagged:
+        k = flagged[0]
+        shown = np.isfinite(script[min(k, len(script) - 1)])
+        assert run.steps == (k if shown else k - 1)
 
 
 def test_minimize_records_every_iterate_and_leaves_theta0_alone():
