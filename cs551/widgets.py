@@ -190,6 +190,12 @@ class Explorer:
     palette of the first full frame (``palette_of``), taken again after each
     ``redraw_background()``.
 
+    Only what changed is drawn: the leading animated artists that are not ``stale`` (matplotlib
+    marks an artist stale when one of its setters runs, and clean when it is drawn) are as the
+    last picture drew them, so the canvas after them is kept (``_layer``) and the next picture
+    starts there. List the artists that change least first, and set an artist's data only when
+    it changed.
+
     The explorer remembers the last ``PICTURES`` pictures it drew, by the controls' values:
     a move back to a setting drawn before (on the same background) still calls ``draw``,
     which sets the artists and the report, but shows the remembered PNG instead of
@@ -235,6 +241,8 @@ class Explorer:
             panel = widgets.VBox([sliders, self.status], layout=widgets.Layout(flex="0 0 320px"))
             self.widget = widgets.HBox([panel, self.image], layout=widgets.Layout(width="100%"))
         self._background = None
+        self._layer: tuple[int, object] | None = None  # (n, the canvas after the first n animated)
+        fig.canvas.mpl_connect("draw_event", self._forget_layer)  # a full draw (or savefig)
         self._overlay: tuple[int, int, np.ndarray] | None = None
         self._palette: Image.Image | None = None
         self._backgrounds = 0  # how many times the background was drawn: the pictures' epoch
@@ -261,6 +269,7 @@ class Explorer:
         with self._lock:
             self.fig.canvas.draw()
             self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+            self._layer = (0, self._background)
             self._overlay = self._render_overlay() if self.overlay else None
             self._palette = None
             self._backgrounds += 1
@@ -347,9 +356,7 @@ class Explorer:
         if self.animated:
             if self._background is None:
                 self.redraw_background()
-            canvas.restore_region(self._background)
-            for artist in self.animated:
-                self.fig.draw_artist(artist)
+            self._draw_animated()
             if self._overlay is not None:
                 x, y, image = self._overlay
                 renderer = canvas.get_renderer()
@@ -361,6 +368,25 @@ class Explorer:
         if self._palette is None:
             self._palette = palette_of(self.fig)
         return png_bytes(self.fig, self._palette)
+
+    def _draw_animated(self) -> None:
+        """Restore the deepest kept layer whose artists are unchanged, draw the others over it,
+        and keep the canvas after the unchanged ones for the next picture."""
+        canvas, animated = self.fig.canvas, self.animated
+        same = next((i for i, artist in enumerate(animated) if artist.stale), len(animated))
+        n, layer = self._layer if self._layer is not None and self._layer[0] <= same else (
+            0, self._background)
+        canvas.restore_region(layer)
+        for i in range(n, len(animated) + 1):
+            if i == same and same > n:  # the unchanged artists are drawn: keep this canvas
+                self._layer = (same, canvas.copy_from_bbox(self.fig.bbox))
+            if i < len(animated):
+                self.fig.draw_artist(animated[i])
+
+    def _forget_layer(self, event=None) -> None:
+        """After a full draw of the figure the artists' stale flags say nothing about the
+        kept layer (a ``savefig`` draws the animated artists too): start from the background."""
+        self._layer = None
 
     def _draw_ahead_later(self, delay: float | None = None) -> None:
         """Schedule ``draw_ahead`` on the running event loop (a kernel's), ``delay`` (default
@@ -860,6 +886,7 @@ class OptimizerExplorer(Explorer):
                                      label=label)[0] for label in optimizers}
         (self.start_marker,) = ax.plot([], [], marker="o", markersize=9, markerfacecolor="none",
                                        color="k", linestyle="none")
+        self._start: tuple[float, float] | None = None  # where the marker is
         ax.legend(loc="upper right", fontsize="small")
         ax.set_title(objective.name)
         super().__init__(fig, controls, self._run,
@@ -880,10 +907,13 @@ class OptimizerExplorer(Explorer):
         rows = []
         for label, key in self._keys(steps, x0, y0, **hyper).items():
             run = self.cache.get(key)
-            self.trajectories[label] = run
-            self.lines[label].set_data(run.thetas[:, 0], run.thetas[:, 1])
+            if self.trajectories.get(label) is not run:  # an unchanged line is not drawn again
+                self.trajectories[label] = run
+                self.lines[label].set_data(run.thetas[:, 0], run.thetas[:, 1])
             end = "diverged" if run.diverged else f"f = {run.value:.4g}"
             rows.append(Row(label, f"{run.steps} steps, {end}"))
-        self.start_marker.set_data([x0], [y0])
+        if self._start != (x0, y0):
+            self._start = (x0, y0)
+            self.start_marker.set_data([x0], [y0])
         self.cache.ahead(key for n in self.nearby() for key in self._keys(**n).values())
         return Report(rows=rows)

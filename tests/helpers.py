@@ -44,6 +44,20 @@ def assert_redraws(explorer, name: str, value) -> None:
     assert after != before
 
 
+def count_draws(explorer) -> list:
+    """The artists the explorer draws from now on, in order (a list that grows)."""
+    drawn = []
+    draw_artist = explorer.fig.draw_artist
+    explorer.fig.draw_artist = lambda artist: drawn.append(artist) or draw_artist(artist)
+    return drawn
+
+
+def drawn_from_the_background(explorer) -> bytes:
+    """The picture of the explorer's artists as they are, every one drawn over the background."""
+    explorer._forget_layer()
+    return explorer._picture()
+
+
 def add_roundoff_noise(monkeypatch, seed: int = 0, scale: float = 1e-15) -> None:
     """From now on in this test, every optimizer step multiplies theta by (1 + scale z).
 

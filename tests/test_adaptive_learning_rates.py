@@ -30,7 +30,7 @@ from cs551.topics.adaptive_learning_rates import (
     rmsprop_weights,
 )
 
-from .helpers import PNG, assert_redraws
+from .helpers import PNG, assert_redraws, count_draws, drawn_from_the_background
 
 # --- the algorithm boxes, one step by hand ---------------------------------------------------
 
@@ -300,6 +300,26 @@ def test_adaptive_explorer_runs_what_its_controls_say():
                                minimize(RMSProp(0.3, 0.5), f, f.start, 40).thetas[:, 0])
     rates = e.rates["AdaGrad", 0].get_ydata()
     np.testing.assert_allclose(rates, record(AdaGrad(0.3), f, f.start, 40).rates[:, 0])
+
+
+def test_adaptive_explorer_draws_again_only_the_runs_a_move_changes():
+    """rho moves the two RMSProps only: gradient descent's and AdaGrad's artists (listed first)
+    are not drawn again. The picture is the one drawn from the background, byte for byte."""
+    e = AdaptiveExplorer(lr=0.3, rho=0.9, steps=40)
+    e.PICTURES = 0
+    drawn = count_draws(e)
+    e.controls["rho"].value = 0.7  # the first move of rho keeps the canvas after AdaGrad's
+    drawn.clear()
+    e.controls["rho"].value = 0.5
+    changed = {e.paths["RMSProp"], e.paths["RMSProp + Nesterov"], *(e.rates["RMSProp", c]
+                                                                     for c in (0, 1))}
+    assert set(drawn) == changed and len(drawn) == 4
+    assert bytes(e.image.value) == drawn_from_the_background(e)
+    e.controls["lr"].value = 0.25  # eps moves AdaGrad too: the canvas after gd's is kept
+    drawn.clear()
+    e.controls["lr"].value = 0.2
+    assert drawn == list(e.animated[2:])  # all but gradient descent's path and rate
+    assert bytes(e.image.value) == drawn_from_the_background(e)
 
 
 def test_adaptive_explorer_switches_landscape_and_escapes_the_saddle():

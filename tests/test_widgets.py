@@ -33,7 +33,7 @@ from cs551.widgets import (
     symbols,
 )
 
-from .helpers import PNG, assert_redraws
+from .helpers import PNG, assert_redraws, count_draws, drawn_from_the_background
 
 
 @pytest.fixture(autouse=True)
@@ -386,6 +386,36 @@ def test_an_overlay_is_composited_over_the_animated_artists_as_if_drawn_there():
     assert np.abs(composited - drawn).max() <= 3
     with pytest.raises(ValueError, match="overlay needs animated artists"):
         Explorer(new_figure(), {}, lambda: None, overlay=(Line2D([], []),))
+
+
+def test_a_picture_redraws_only_the_artists_after_the_first_that_changed(tmp_path):
+    """A move of momentum leaves gradient descent's line as it was (it comes first): the
+    first such move keeps the canvas after it, the next ones start there and draw momentum's
+    line and the start marker. The picture is the one drawn from the background, byte for
+    byte; after a full draw of the figure (savefig) every artist is drawn again."""
+    f = ill_conditioned_quadratic(10.0)
+
+    explorer = OptimizerExplorer(f, {"GD": SGD, "momentum": Momentum}, lr=0.5, momentum=0.8,
+                                 steps=30)
+    explorer.PICTURES = 0  # every picture rendered
+    drawn = count_draws(explorer)
+    gd, momentum, start = explorer.animated
+    for value, draws in ((0.6, [gd, momentum, start]), (0.5, [momentum, start]),
+                         (0.4, [momentum, start])):
+        drawn.clear()
+        explorer.controls["momentum"].value = value
+        assert drawn == draws
+    assert bytes(explorer.image.value) == drawn_from_the_background(explorer)
+    drawn.clear()
+    explorer.controls["lr"].value = 0.3  # both lines change
+    assert drawn == [gd, momentum, start]
+    assert bytes(explorer.image.value) == drawn_from_the_background(explorer)
+    explorer.controls["momentum"].value = 0.6  # the canvas after gd is kept again
+    explorer.fig.savefig(tmp_path / "explorer.png")  # draws every artist, resets their flags
+    drawn.clear()
+    explorer.controls["momentum"].value = 0.7
+    assert drawn == [gd, momentum, start]
+    assert bytes(explorer.image.value) == drawn_from_the_background(explorer)
 
 
 def test_nearby_settings_are_an_arrow_key_or_two_away(explorer):

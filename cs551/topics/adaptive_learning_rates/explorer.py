@@ -78,7 +78,12 @@ class AdaptiveExplorer(Explorer):
                          title="each parameter's learning rate")
         self.ax_rate.legend(loc="upper left", fontsize="x-small", ncol=2)
         self._landscape, self._background_artists = None, []
-        animated = (*self.paths.values(), *self.rates.values(), self.gd_rate)
+        # what a move changes least first (the picture starts after the unchanged ones): a move
+        # of rho redraws the two RMSProps only, a move of eps all but gradient descent
+        animated = (self.paths["gradient descent"], self.gd_rate,
+                    *(artist for method in self.METHODS[1:] for artist in
+                      (self.paths[method], *(self.rates.get((method, c)) for c in (0, 1)))
+                      if artist is not None))
         super().__init__(fig, controls, self._update, animated=animated,
                          title="adaptive learning rates on 2-D landscapes")
 
@@ -115,23 +120,32 @@ class AdaptiveExplorer(Explorer):
                 ("RMSProp", landscape, lr, rho, steps),
                 ("RMSProp + Nesterov", landscape, lr, rho, steps)]
 
+    def _show(self, method: str, run, steps: int) -> None:
+        """Set the artists of one method's run: its path and its effective rates."""
+        self.paths[method].set_data(run.thetas[:, 0], run.thetas[:, 1])
+        if method == "gradient descent":
+            gd_lr = self.GD_RATES[self._landscape]
+            self.gd_rate.set_data([1, steps], [gd_lr, gd_lr])
+        for c in (0, 1):
+            if (method, c) in self.rates:
+                self.rates[method, c].set_data(np.arange(1, len(run.rates) + 1), run.rates[:, c])
+
     def _update(self, landscape: str, lr: float, rho: float, steps: int) -> Report:
         if landscape != self._landscape:
             self._set_landscape(landscape)
         gd_lr = self.GD_RATES[landscape]
+        shown = self.runs
         self.runs = {key[0]: self.cache.get(key) for key in self._keys(landscape, lr, rho, steps)}
         self.cache.ahead(key for n in self.nearby() for key in self._keys(**n))
+        for method, run in self.runs.items():
+            if shown.get(method) is not run:  # an unchanged line is not drawn again
+                self._show(method, run, steps)
         rows = [Row("gradient descent: its fixed lr", f"{gd_lr:g}", panel_only=True)]
         for method, run in self.runs.items():
-            self.paths[method].set_data(run.thetas[:, 0], run.thetas[:, 1])
             # RMSProp rattles across a valley, chaotically: print only the digits that every
             # machine's round-off agrees on
             end = "diverged" if run.diverged else f"f = {run.value:.2g}"
             theta = ", ".join(f"{round(float(x), 1) + 0.0:.1f}" for x in run.theta)  # no -0.0
             rows.append(Row(method, f"{end}, theta = ({theta})"))
-        for (method, c), line in self.rates.items():
-            rates = self.runs[method].rates
-            line.set_data(np.arange(1, len(rates) + 1), rates[:, c])
-        self.gd_rate.set_data([1, steps], [gd_lr, gd_lr])
         return Report(f"{landscape}, lr = {lr:.3g}, rho = {rho:.3g}, {steps} steps:", rows,
                       indent=2)

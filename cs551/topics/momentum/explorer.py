@@ -77,7 +77,9 @@ class MomentumExplorer(Explorer):
         ax.legend(loc="upper right", fontsize="small")
         ax_f.legend(loc="upper right", fontsize="small")
         super().__init__(fig, controls, self._update,
-                         animated=(*self.paths.values(), *self.curves.values()),
+                         # gradient descent first: a move of alpha leaves it as it was
+                         animated=tuple(artist for label in METHODS
+                                        for artist in (self.paths[label], self.curves[label])),
                          title=f"gradient descent, momentum and Nesterov on {objective.name}")
 
     def _run(self, label: str, lr: float, momentum: float | None, steps: int) -> Trajectory:
@@ -93,6 +95,8 @@ class MomentumExplorer(Explorer):
     def _update(self, lr: float, momentum: float, steps: int) -> Report:
         for label, key in self._keys(lr, momentum, steps).items():
             run = self.cache.get(key)
+            if self.trajectories.get(label) is run:
+                continue  # unchanged: not drawn again
             self.trajectories[label] = run
             self.paths[label].set_data(run.thetas[:, 0], run.thetas[:, 1])
             gap = run.values - self.f_star
