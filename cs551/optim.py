@@ -674,12 +674,6 @@ class Run:
             for k in range(1, self.steps + 1):
                 self.optimizer.step(objective, theta, self.state)
                 value = float(objective.value(theta)) if self.values else None
-                # the common case first, quickly: ||theta|| <= blowup and |f| <= limit, both
-                # finite (a NaN fails every comparison); else the full rule
-                if (math.sqrt(float(theta @ theta)) <= self.blowup
-                        and (value is None or math.isfinite(value) and abs(value) <= limit)):
-                    yield k, theta, value
-                    continue
                 if diverged(theta, value, blowup=self.blowup, value_limit=limit):
                     self.diverged = True
                     if diverged(theta, value, blowup=math.inf):  # not finite: not shown

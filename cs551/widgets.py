@@ -241,7 +241,7 @@ class Explorer:
             panel = widgets.VBox([sliders, self.status], layout=widgets.Layout(flex="0 0 320px"))
             self.widget = widgets.HBox([panel, self.image], layout=widgets.Layout(width="100%"))
         self._background = None
-        self._layer: tuple[int, object] | None = None  # (n, the canvas after the first n animated)
+        self._layer: tuple[int, object] = (0, None)  # (n, the canvas after the first n animated)
         fig.canvas.mpl_connect("draw_event", self._forget_layer)  # a full draw (or savefig)
         self._overlay: tuple[int, int, np.ndarray] | None = None
         self._palette: Image.Image | None = None
@@ -374,19 +374,19 @@ class Explorer:
         and keep the canvas after the unchanged ones for the next picture."""
         canvas, animated = self.fig.canvas, self.animated
         same = next((i for i, artist in enumerate(animated) if artist.stale), len(animated))
-        n, layer = self._layer if self._layer is not None and self._layer[0] <= same else (
-            0, self._background)
+        n, layer = self._layer if self._layer[0] <= same else (0, self._background)
         canvas.restore_region(layer)
-        for i in range(n, len(animated) + 1):
-            if i == same and same > n:  # the unchanged artists are drawn: keep this canvas
-                self._layer = (same, canvas.copy_from_bbox(self.fig.bbox))
-            if i < len(animated):
-                self.fig.draw_artist(animated[i])
+        for artist in animated[n:same]:
+            self.fig.draw_artist(artist)
+        if same > n:  # the unchanged artists are drawn: keep this canvas
+            self._layer = (same, canvas.copy_from_bbox(self.fig.bbox))
+        for artist in animated[same:]:
+            self.fig.draw_artist(artist)
 
     def _forget_layer(self, event=None) -> None:
         """After a full draw of the figure the artists' stale flags say nothing about the
         kept layer (a ``savefig`` draws the animated artists too): start from the background."""
-        self._layer = None
+        self._layer = (0, self._background)
 
     def _draw_ahead_later(self, delay: float | None = None) -> None:
         """Schedule ``draw_ahead`` on the running event loop (a kernel's), ``delay`` (default
