@@ -33,9 +33,19 @@ class Objective:
     bounds: Bounds | None = None
     start: np.ndarray | None = None
     minimizer: np.ndarray | None = None
+    stacks = False  # value() also takes a stack of points, shape (dim, ...)
 
     def value(self, theta: np.ndarray) -> np.ndarray | float:
         raise NotImplementedError
+
+    def values(self, thetas: np.ndarray) -> np.ndarray:
+        """f at each row of ``thetas`` (shape (n, dim)), as ``minimize`` records a run.
+
+        One call of ``value`` on the stack when it takes one (``stacks``), else one per row.
+        """
+        if self.stacks:
+            return np.asarray(self.value(np.asarray(thetas).T), dtype=float)
+        return np.array([float(self.value(theta)) for theta in thetas])
 
     def grad(self, theta: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -90,6 +100,7 @@ class Quadratic(Objective):
     """
 
     name = "quadratic"
+    stacks = True
 
     def __init__(self, H: np.ndarray, b: np.ndarray | None = None, *, name: str | None = None):
         self.H = check.symmetric_matrix("H", H)
@@ -163,6 +174,7 @@ class Rosenbrock(Objective):
     """
 
     name = "Rosenbrock"
+    stacks = True
     dim = 2
 
     def __init__(self, a: float = 1.0, b: float = 100.0):
@@ -198,6 +210,7 @@ class Saddle(Objective):
     """
 
     name = "saddle"
+    stacks = True
     dim = 2
 
     def __init__(self):
@@ -232,6 +245,7 @@ class Cliff(Objective):
     """
 
     name = "cliff"
+    stacks = True
     dim = 2
 
     def __init__(self, height: float = 10.0, steepness: float = 8.0, k: float = 0.2):
@@ -287,6 +301,9 @@ class NoisyGradient(Objective):
 
     def value(self, theta):
         return self.objective.value(theta)
+
+    def values(self, thetas):
+        return self.objective.values(thetas)
 
     def grad(self, theta):
         return self.objective.grad(theta) + self.sigma * self.rng.standard_normal(self.dim)

@@ -697,10 +697,18 @@ def minimize(
     objective draw the same sequence of minibatches. A run that blows up (an
     iterate or value not finite, or ||theta|| > ``blowup``) stops there and is
     reported with ``diverged=True``, without overflow warnings (``Run``).
+
+    f(theta_k) is evaluated after the run, for all iterates in one call (``values``):
+    ``Run`` checks theta step by step, and the values' half of the rule is then applied here.
     """
-    run = Run(optimizer, objective, theta0, steps, blowup=blowup)
-    thetas, values = [], []
-    for _, theta, value in run:
-        thetas.append(theta.copy())
-        values.append(value)
-    return Trajectory(np.array(thetas), np.array(values), run.diverged, optimizer)
+    run = Run(optimizer, objective, theta0, steps, blowup=blowup, values=False)
+    thetas = np.array([theta.copy() for _, theta, _ in run])
+    with quiet_overflow():
+        values = objective.values(thetas)
+    limit = blowup * max(1.0, abs(float(values[0])))  # as in Run
+    bad = ~np.isfinite(values[1:]) | (np.abs(values[1:]) > limit)  # f not finite, |f| > limit
+    if bad.any():  # the first iterate whose value diverged: kept if its value is finite
+        k = 1 + int(np.argmax(bad))
+        end = k + 1 if math.isfinite(values[k]) else k
+        return Trajectory(thetas[:end], values[:end], True, optimizer)
+    return Trajectory(thetas, values, run.diverged, optimizer)

@@ -8,7 +8,14 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from cs551.objectives import Cliff, GradientOracle, LeastSquares, Quadratic, Rosenbrock
+from cs551.objectives import (
+    Cliff,
+    GradientOracle,
+    LeastSquares,
+    NoisyGradient,
+    Quadratic,
+    Rosenbrock,
+)
 from cs551.optim import (
     SGD,
     AdaGrad,
@@ -19,6 +26,7 @@ from cs551.optim import (
     Newton,
     RMSProp,
     RMSPropNesterov,
+    Run,
     clip_by_norm,
     diverged,
     linear_decay,
@@ -240,8 +248,8 @@ def test_diverged_is_the_rule_its_docstring_states(theta, value, blowup):
     ([1.0] * 9, 5.5),  # ||theta_6|| = 6 > blowup
 ])
 def test_the_run_loop_stops_where_diverged_says(script, blowup):
-    """Run checks the common case quickly and the full rule only when it fails: it stops at
-    the first step that ``diverged`` flags, and shows that step only when it is finite."""
+    """minimize stops at the first step that ``diverged`` flags (Run checks theta step by step,
+    minimize the values after the run), and shows that step only when it is finite."""
     f = GradientOracle(lambda theta: np.array([-1.0]), dim=1,  # SGD(1): theta_k = k
                        value=lambda theta: script[min(int(theta[0]), len(script) - 1)])
     run = minimize(SGD(1.0), f, [0.0], len(script) + 3, blowup=blowup)
@@ -253,6 +261,26 @@ def test_the_run_loop_stops_where_diverged_says(script, blowup):
         k = flagged[0]
         shown = np.isfinite(script[min(k, len(script) - 1)])
         assert run.steps == (k if shown else k - 1)
+
+
+@pytest.mark.parametrize("optimizer, objective", [
+    (SGD(0.5), Quadratic([[1.0, 0.0], [0.0, 0.1]])),  # converges
+    (SGD(2.5), Quadratic([[1.0, 0.0], [0.0, 0.1]])),  # |1 - eps lambda| > 1: blows up
+    (Momentum(0.01, 0.9), Rosenbrock()),
+    (SGD(0.01), Rosenbrock()),  # overflows within a few steps
+    (SGD(0.5), Cliff()),  # thrown off the cliff
+    (Nesterov(3.0, 0.9), NoisyGradient(Quadratic([[1.0, 0.0], [0.0, 0.1]]), sigma=1.0)),
+])
+def test_minimize_evaluates_f_after_the_run_as_the_loop_would_step_by_step(optimizer, objective):
+    """f(theta_k) for all iterates at once (``values``) and the value rule applied after the
+    run: the trajectory of Run's own step-by-step values, to round-off."""
+    theta0 = [1.5, -1.0]
+    stepwise = Run(optimizer, objective, theta0, 200)
+    thetas, values = zip(*((theta.copy(), value) for _, theta, value in stepwise), strict=True)
+    run = minimize(optimizer, objective, theta0, 200)
+    assert run.diverged == stepwise.diverged
+    np.testing.assert_array_equal(run.thetas, thetas)
+    np.testing.assert_allclose(run.values, values, rtol=1e-13)
 
 
 def test_minimize_records_every_iterate_and_leaves_theta0_alone():
