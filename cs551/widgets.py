@@ -9,9 +9,10 @@ and ``benchmarks/browser_latency.py`` in JupyterLab):
   move only redraws the artists that change ("blitting");
 - the result goes as PNG bytes into an ``ipywidgets.Image``: 256 colours taken from the
   figure itself, one byte per pixel, unfiltered (``png_bytes``), which encodes 4-6x faster
-  than RGBA and looks the same. No ``Output`` widget is involved, which also avoids a known
-  hang of notebook execution (nbclient mimics Output widgets over a synchronous socket:
-  jupyter/nbclient#312);
+  than RGBA and looks the same; only the pixels that differ from the first picture are
+  looked up in the palette (``PaletteEncoder``). No ``Output`` widget is involved, which
+  also avoids a known hang of notebook execution (nbclient mimics Output widgets over a
+  synchronous socket: jupyter/nbclient#312);
 - a setting drawn before is not drawn again: the explorer remembers its latest pictures by
   the controls' values and shows the PNG again (a slider moved back and forth); and while
   the kernel is idle it draws the pictures an arrow key away ahead (``Explorer.draw_ahead``),
@@ -106,13 +107,56 @@ def png_bytes(fig: Figure, palette: Image.Image | None = None) -> bytes:
     """
     image = _canvas_image(fig)
     if palette is None:
-        options = {}
-    else:  # runs of one colour are most of a figure: zlib's run-length mode is 10-50% faster
-        image = image.convert("RGB").quantize(palette=palette, dither=Image.Dither.NONE)
-        options = {"compress_type": zlib.Z_RLE}
+        return _png(image)
+    return _png(_indexed(image, palette))
+
+
+def _indexed(image: Image.Image, palette: Image.Image) -> Image.Image:
+    """Each pixel as the index of its nearest colour in ``palette``, no dithering."""
+    return image.convert("RGB").quantize(palette=palette, dither=Image.Dither.NONE)
+
+
+def _png(image: Image.Image) -> bytes:
+    # runs of one colour are most of a figure: zlib's run-length mode is 10-50% faster
+    options = {"compress_type": zlib.Z_RLE} if image.mode == "P" else {}
     buffer = io.BytesIO()
     image.save(buffer, format="png", compress_level=1, **options)
     return buffer.getvalue()
+
+
+class PaletteEncoder:
+    """``png_bytes(fig, palette)``, byte for byte, finding the colours only of changed pixels.
+
+    A pixel's index is the nearest palette colour to its colour, whatever the pixels around
+    it: where the canvas is as it was in the first picture, that picture's indices hold. An
+    explorer's pictures differ from its first in a few percent of their pixels (08: 3,636 of
+    268,800), so the search for nearest colours, 1.6 of ``png_bytes``' 4.2 ms at 800 x 336
+    pixels, is made for those only, and a picture takes 0.8x the time, most of it zlib's.
+    """
+
+    def __init__(self, fig: Figure, palette: Image.Image):
+        self.fig, self.palette = fig, palette
+        self._colours = palette.getpalette()
+        self._first: np.ndarray | None = None  # the first picture, a uint32 (RGBA) per pixel
+        self._indices: np.ndarray | None = None  # and its palette indices
+
+    def png(self) -> bytes:
+        """The canvas as it is now, as a palette PNG."""
+        canvas = self.fig.canvas
+        width, height = canvas.get_width_height(physical=True)
+        pixels = np.asarray(canvas.buffer_rgba()).view(np.uint32)[..., 0]  # (height, width)
+        if self._first is None or self._first.shape != pixels.shape:
+            self._first = pixels.copy()
+            self._indices = np.array(_indexed(_canvas_image(self.fig), self.palette))
+        changed = np.flatnonzero(pixels != self._first)
+        indices = self._indices.copy()
+        if changed.size:  # their colours, as an image one pixel high
+            colours = np.ascontiguousarray(pixels.ravel()[changed])
+            strip = Image.frombuffer("RGBA", (changed.size, 1), colours, "raw", "RGBA", 0, 1)
+            indices.ravel()[changed] = np.asarray(_indexed(strip, self.palette))[0]
+        image = Image.frombuffer("P", (width, height), indices, "raw", "P", 0, 1)
+        image.putpalette(self._colours)
+        return _png(image)
 
 
 # Plain-text math -> the panel's symbols (the summary keeps the plain text).
@@ -244,7 +288,7 @@ class Explorer:
         self._layer: tuple[int, object] = (0, None)  # (n, the canvas after the first n animated)
         fig.canvas.mpl_connect("draw_event", self._forget_layer)  # a full draw (or savefig)
         self._overlay: tuple[int, int, np.ndarray] | None = None
-        self._palette: Image.Image | None = None
+        self._encoder: PaletteEncoder | None = None  # the figure's palette, set at a picture
         self._backgrounds = 0  # how many times the background was drawn: the pictures' epoch
         self._pictures: OrderedDict[Hashable, bytes] = OrderedDict()  # oldest first
         self._ahead_handle: asyncio.TimerHandle | None = None  # the next draw_ahead
@@ -271,7 +315,7 @@ class Explorer:
             self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
             self._layer = (0, self._background)
             self._overlay = self._render_overlay() if self.overlay else None
-            self._palette = None
+            self._encoder = None
             self._backgrounds += 1
             self._pictures.clear()  # drawn on the old background
 
@@ -365,9 +409,9 @@ class Explorer:
                 gc.restore()
         else:
             canvas.draw()
-        if self._palette is None:
-            self._palette = palette_of(self.fig)
-        return png_bytes(self.fig, self._palette)
+        if self._encoder is None:
+            self._encoder = PaletteEncoder(self.fig, palette_of(self.fig))
+        return self._encoder.png()
 
     def _draw_animated(self) -> None:
         """Restore the deepest kept layer whose artists are unchanged, draw the others over it,

@@ -176,6 +176,35 @@ def test_the_picture_uses_the_figures_own_palette_and_looks_the_same(explorer):
     assert len(picture) < len(lossless) / 2
 
 
+def test_each_picture_is_the_full_palette_png_looking_up_only_the_changed_pixels(
+        explorer, monkeypatch):
+    """PaletteEncoder: byte for byte ``png_bytes(fig, palette)``, move after move (the steps,
+    the start, a background drawn again), yet after the first picture it looks up the
+    colours only of the pixels that differ from it."""
+    looked_up = []
+    indexed = cs551_widgets._indexed
+    monkeypatch.setattr(cs551_widgets, "_indexed",
+                        lambda image, palette: looked_up.append(image.size) or indexed(image,
+                                                                                    palette))
+    width, height = explorer.fig.canvas.get_width_height(physical=True)
+    moves = [("lr", 0.3), ("momentum", 0.5), ("steps", 12), ("x0", -1.0), ("lr", 0.9),
+             ("background", None), ("momentum", 0.9), ("y0", 0.2), ("steps", 30)]
+    for name, value in moves:
+        looked_up.clear()
+        if name == "background":
+            explorer.redraw_background()
+            explorer.refresh()
+        else:
+            explorer.controls[name].value = value
+        picture, sizes = bytes(explorer.image.value), list(looked_up)
+        assert picture == png_bytes(explorer.fig, explorer._encoder.palette), name
+        if name == "background":  # a new palette, and every pixel looked up once
+            assert (width, height) in sizes
+        else:  # one row of the changed pixels
+            assert len(sizes) == 1 and sizes[0][1] == 1 and 0 < sizes[0][0] < width * height / 10
+    assert explorer._encoder.png() == picture  # the same canvas again
+
+
 def test_a_change_during_a_drawing_is_drawn_once_after_it_with_the_latest_values():
     """A value that arrives while a picture is drawn (here: set by the drawing itself) is
     not drawn on its own, nor recursively: one more drawing follows, with the newest value."""
