@@ -227,7 +227,8 @@ def test_diverging_run_stops_early_without_warnings():
 
 @pytest.mark.parametrize("theta", [
     [1.0, 2.0], [3e7, 4e7], [6e7, 8e7], [1e200, 1.0], [np.inf, 0.0], [np.nan, 1.0],
-    [-np.inf, np.nan], [[1.0, 2.0], [3.0, 4.0]], [[1e5, 1e9], [0.0, 0.0]]])
+    [-np.inf, np.nan], [[1.0, 2.0], [3.0, 4.0]], [[1e5, 1e9], [0.0, 0.0]],
+    [2e7] * 20, [3e7] * 20, [1.0] * 19 + [np.nan]])  # 20 numbers: ||theta|| by numpy
 @pytest.mark.parametrize("value", [None, 0.5, -2e9, np.inf, np.nan])
 @pytest.mark.parametrize("blowup", [1e8, math.inf])
 def test_diverged_is_the_rule_its_docstring_states(theta, value, blowup):
