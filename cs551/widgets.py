@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import html
 import inspect
 import io
@@ -169,6 +170,7 @@ _SYMBOLS = [(re.compile(pattern), replacement) for pattern, replacement in [
     (r"(?<=[\w)])_(\w+)", r"<sub>\1</sub>"), (r"\b(diverged|blows up)\b", r"<b>\1</b>")]]
 
 
+@functools.lru_cache(maxsize=4096)  # a panel's labels come back on every move
 def symbols(text: str) -> str:
     """``text`` as HTML, its plain-text math shown with symbols: ``eta <= 2/lambda_max``
     becomes ``η ≤ 2/λ<sub>max</sub>``; the verdicts "diverged" and "blows up" are set in bold."""
