@@ -628,6 +628,16 @@ def _norm(theta: np.ndarray) -> float:
     return math.sqrt(float(flat @ flat))
 
 
+def divergence_limit(value0: float, blowup: float) -> float:
+    """The largest |f| a run may reach: ``blowup`` times max(1, |f(theta_0)|)."""
+    return blowup * max(1.0, abs(value0))
+
+
+def _value_diverged(value: float, value_limit: float) -> bool:
+    """f(theta) is not finite, or |f(theta)| > ``value_limit``: the values' half of the rule."""
+    return not math.isfinite(value) or abs(value) > value_limit
+
+
 def diverged(theta: np.ndarray, value: float | None = None, *, blowup: float = 1e8,
              value_limit: float = math.inf) -> bool:
     """The course's one divergence rule: theta (or f(theta), when it was evaluated) is not
@@ -635,9 +645,7 @@ def diverged(theta: np.ndarray, value: float | None = None, *, blowup: float = 1
     norm = _norm(theta)
     if not math.isfinite(norm) and not np.all(np.isfinite(theta)):  # the slow check, rarely
         return True
-    if value is not None and not math.isfinite(value):
-        return True
-    return norm > blowup or (value is not None and abs(value) > value_limit)
+    return norm > blowup or (value is not None and _value_diverged(value, value_limit))
 
 
 class Run:
@@ -675,7 +683,7 @@ class Run:
         if hasattr(objective, "reset"):
             objective.reset()
         value = float(objective.value(theta)) if self.values else None
-        limit = self.blowup * max(1.0, abs(value)) if value is not None else math.inf
+        limit = divergence_limit(value, self.blowup) if value is not None else math.inf
         self.state = self.optimizer.init(theta)
         with quiet_overflow():
             yield 0, theta, value
@@ -713,10 +721,9 @@ def minimize(
     thetas = np.array([theta.copy() for _, theta, _ in run])
     with quiet_overflow():
         values = objective.values(thetas)
-    limit = blowup * max(1.0, abs(float(values[0])))  # as in Run
-    bad = ~np.isfinite(values[1:]) | (np.abs(values[1:]) > limit)  # f not finite, |f| > limit
-    if bad.any():  # the first iterate whose value diverged: kept if its value is finite
-        k = 1 + int(np.argmax(bad))
-        end = k + 1 if math.isfinite(values[k]) else k
-        return Trajectory(thetas[:end], values[:end], True, optimizer)
+    limit = divergence_limit(float(values[0]), blowup)
+    for k, value in enumerate(values.tolist()[1:], start=1):
+        if _value_diverged(value, limit):  # as Run stops: that iterate shown if it is finite
+            end = k if diverged(thetas[k], value, blowup=math.inf) else k + 1
+            return Trajectory(thetas[:end], values[:end], True, optimizer)
     return Trajectory(thetas, values, run.diverged, optimizer)

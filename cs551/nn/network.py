@@ -26,7 +26,7 @@ import numpy as np
 from cs551 import _validate as check
 from cs551.data import digits
 from cs551.objectives import MinibatchObjective
-from cs551.optim import Optimizer, Run, diverged
+from cs551.optim import Optimizer, Run, diverged, divergence_limit
 
 from .batchnorm import BatchNorm, population_statistics
 from .layers import ACTIVATIONS, Dense, Layer
@@ -304,7 +304,7 @@ def train(optimizer: Optimizer, objective: Classifier, theta0: np.ndarray, steps
             if k % every and k != steps:
                 continue
             loss = float(objective.value(theta))
-            limit = blowup * max(1.0, loss) if limit is None else limit
+            limit = divergence_limit(loss, blowup) if limit is None else limit
             if diverged(theta, loss, blowup=blowup, value_limit=limit):
                 history.diverged = True
                 break
