@@ -8,6 +8,7 @@ import os
 import sys
 import threading
 import time
+import zlib
 
 import numpy as np
 import pytest
@@ -174,6 +175,35 @@ def test_the_picture_uses_the_figures_own_palette_and_looks_the_same(explorer):
     error = np.abs(_pixels(picture) - _pixels(lossless)).max(axis=2)
     assert error.mean() < 2 and np.mean(error > 16) < 0.01
     assert len(picture) < len(lossless) / 2
+
+
+@pytest.fixture(params=["isal", "zlib"])
+def deflate_path(request, monkeypatch):
+    """``deflate`` by ISA-L, as installed, and by zlib's run-length mode, its stand-in."""
+    if request.param == "zlib":
+        monkeypatch.setattr(cs551_widgets, "isal_zlib", None)
+    elif cs551_widgets.isal_zlib is None:
+        pytest.skip("python-isal is not installed on this platform (pyproject.toml's marker)")
+    return request.param
+
+
+def test_palette_png_decodes_to_its_indices_and_palette(deflate_path):
+    """The hand-written PNG: Pillow checks its chunks' CRCs and reads back the same indices
+    and colours, for an explorer's picture size and an odd one, with runs and noise."""
+    rng = np.random.default_rng(0)
+    for height, width, entries in [(336, 800, 256), (7, 5, 3), (1, 1, 1)]:
+        indices = np.repeat(rng.integers(0, entries, size=(height, width // 8 + 1)), 8, axis=1)
+        indices = indices[:, :width].astype(np.uint8)
+        indices[rng.random((height, width)) < 0.05] = entries - 1  # noise between the runs
+        colours = rng.integers(0, 256, size=3 * entries, dtype=np.uint8).tobytes()
+        png = cs551_widgets.palette_png(indices, colours)
+        Image.open(io.BytesIO(png)).verify()  # chunk CRCs, structure
+        image = Image.open(io.BytesIO(png))
+        assert image.mode == "P" and image.size == (width, height)
+        np.testing.assert_array_equal(np.asarray(image), indices)
+        assert bytes(image.getpalette()[:3 * entries]) == colours
+    data = indices.tobytes() * 3 + bytes(range(256))
+    assert zlib.decompress(cs551_widgets.deflate(data)) == data
 
 
 def test_each_picture_is_the_full_palette_png_looking_up_only_the_changed_pixels(
