@@ -127,7 +127,7 @@ class Quadratic(Objective):
         return 0.5 * quadratic - linear
 
     def grad(self, theta):
-        return self.H @ theta - self.b
+        return self.H.dot(theta) - self.b  # H theta - b (.dot: 1 us on a 2-vector, @ takes 2)
 
     def hess(self, theta):
         return self.H.copy()

@@ -56,7 +56,7 @@ class Replayed(LeastSquares):
                              f"drawn, got step {k + 1}")
         self.next, self._batch = k + 1, self.batches[k]
         self.examples_seen += self.batch_size
-        return self.H_B[k] @ theta - self.b_B[k]  # g_B = H_B theta - b_B
+        return self.H_B[k].dot(theta) - self.b_B[k]  # g_B = H_B theta - b_B
 
 
 class SGDExplorer(Explorer):
