@@ -16,6 +16,11 @@ the loop has visited before. For reference, the last row re-plots naively on eve
 (new figure, contours, trajectory, PNG with a tight bounding box), which is what an
 ``interact`` with ``plt.show()`` costs.
 
+The kernel runs in the current directory and imports ``cs551`` from there before the installed
+copy, and the first line printed names the one measured: to compare two commits, run each from
+its own checkout (``git worktree add /tmp/base COMMIT; cd /tmp/base; PYTHONPATH=/tmp/base
+python benchmarks/widget_latency.py``), in turns.
+
 The moves are made in ``--rounds`` rounds, each explorer taking its next share of moves in
 turn: on a shared machine the same work can take twice as long for a few seconds (seen on the
 development machine: one run of 100 optimizer steps took 1.5-5.6 ms, median 3.0, over 30 s),
@@ -150,7 +155,8 @@ for t, d in zip(times, drawn):
     rows.append([t[0], float(np.median(t[1:])), float(np.percentile(t[1:], 95)),
                  float(np.median(new)) if new else None, len(new),
                  float(np.median(old)) if old else None, len(old)])
-print(json.dumps(rows))
+import cs551
+print(json.dumps({{"cs551": cs551.__path__[0], "rows": rows}}))
 """
 
 
@@ -192,7 +198,10 @@ def main() -> None:
             cases.append(BASELINE)
             code = MEASURE.format(moves=args.moves, rounds=args.rounds,
                                   cases=json.dumps(cases))
-            rows = json.loads(run_in_kernel(client, code).strip().splitlines()[-1])
+            result = json.loads(run_in_kernel(client, code).strip().splitlines()[-1])
+            rows = result["rows"]
+            # the kernel imports cs551 from its working directory first: say which one it was
+            print(f"cs551 measured: {result['cs551']}")
             print(f"{'explorer':48} {'first ms':>9} {'median ms':>10} {'p95 ms':>7}"
                   f" {'drawn: median ms (n)':>21} {'remembered: median ms (n)':>26}"
                   f"   ({args.moves} moves in {args.rounds} rounds)")
